@@ -1,0 +1,88 @@
+"""Settings from ``NEURONLENS_*`` environment variables, read at start-up (never at import)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_MODEL = "embedded:whisper-base"
+"""The model name that means the Whisper base model assembled from the registry packages."""
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. See README → Configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="NEURONLENS_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    """SQLAlchemy URL; default: SQLite at ``<data_dir>/neuronlens.db``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Ingestion
+    allow_private_urls: bool = False
+    max_audio_bytes: int = 1024 * 1024 * 1024
+    max_audio_seconds: float = 4 * 3600.0
+    fetch_connect_timeout: float = 10.0
+    fetch_read_timeout: float = 30.0
+    fetch_total_timeout: float = 900.0
+    fetch_max_redirects: int = 5
+    fetch_attempts: int = 3
+    metadata_max_bytes: int = 16 * 1024
+
+    # Workers
+    queue: Literal["embedded"] = "embedded"
+    workers: int = 1
+    fetch_workers: int = 4
+    lease_seconds: float = 60.0
+    max_attempts: int = 3
+    poll_interval: float = 1.0
+
+    # Speech recognition
+    asr_models: dict[str, str] = Field(default_factory=dict)
+    """Per-language model routing: ``{"hi-IN": "/models/whisper-hi-ct2", "*": "embedded:whisper-base"}``."""
+    asr_default_model: str = EMBEDDED_MODEL
+    asr_device: str = "cpu"
+    asr_compute_type: str = "int8"
+    cpu_threads: int = 0
+    """CPU threads for CTranslate2/onnxruntime; 0 means every core."""
+    model_cache_dir: Path | None = None
+    """Where assembled embedded models live; default ``<data_dir>/models``."""
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'neuronlens.db'}"
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.data_dir / "audio"
+
+    @property
+    def models_dir(self) -> Path:
+        return (self.model_cache_dir or self.data_dir / "models").expanduser().resolve()
+
+    @property
+    def threads(self) -> int:
+        return self.cpu_threads or os.cpu_count() or 1
+
+    def model_for(self, language_code: str) -> str:
+        """The ASR model configured for a BCP-47 code (exact, then base language, then ``*``)."""
+        table = {key.lower(): value for key, value in self.asr_models.items()}
+        code = language_code.lower()
+        for key in (code, code.split("-")[0], "*"):
+            if key in table:
+                return table[key]
+        return self.asr_default_model

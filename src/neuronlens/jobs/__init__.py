@@ -1,0 +1,1 @@
+"""Job execution: the queue implementations, the worker steps and their context."""

@@ -1,0 +1,87 @@
+"""``neuronlens transcribe``: the service's pipeline on one file or URL, without a server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from neuronlens.config import Settings
+from neuronlens.domain import Job, JobError, JobRequest, JobStatus, normalize_features
+from neuronlens.errors import JobFailure
+from neuronlens.languages import lookup, supported_codes
+from neuronlens.pipeline.fetch import FetchOptions, fetch_audio
+from neuronlens.pipeline.models import ModelRegistry
+from neuronlens.pipeline.run import run_pipeline
+from neuronlens.serialize import job_to_body
+
+
+def run_local(
+    settings: Settings,
+    source: str,
+    *,
+    language: str,
+    num_speakers: int,
+    features: list[str],
+    workdir: Path,
+    progress: bool,
+) -> dict[str, Any]:
+    """Fetch (if a URL), process and return the job body; ValueError for bad arguments."""
+    resolved = lookup(language)
+    if resolved is None:
+        raise ValueError(f"unsupported language {language!r}; use one of: {', '.join(supported_codes())}")
+    request = JobRequest(
+        audio_url=source,
+        language=resolved.code,
+        num_speakers=num_speakers,
+        features=normalize_features(features),
+    )
+    started = datetime.now(UTC)
+    duration: float | None = None
+    bar = tqdm(total=100, unit="%", disable=not progress, bar_format="{desc} {bar} {n:.0f}%")
+    try:
+        path = _local_audio(settings, source, workdir)
+        last_stage = ""
+
+        def on_progress(stage: str, fraction: float) -> None:
+            nonlocal last_stage
+            if stage != last_stage:
+                bar.set_description(stage)
+                last_stage = stage
+            bar.n = round(100 * fraction)
+            bar.refresh()
+
+        result = run_pipeline(
+            path, request, ModelRegistry(settings), settings, on_progress=on_progress
+        )
+        duration = result.duration
+        status, error, payload = JobStatus.COMPLETED, None, result.to_json()
+    except JobFailure as exc:
+        status, error, payload = JobStatus.FAILED, JobError(exc.code, exc.message), None
+    finally:
+        bar.close()
+    now = datetime.now(UTC)
+    job = Job(
+        id="local",
+        account_id="local",
+        status=status,
+        request=request,
+        created_at=started,
+        updated_at=now,
+        completed_at=now,
+        duration=duration,
+        error=error,
+        result=payload,
+    )
+    return job_to_body(job)
+
+
+def _local_audio(settings: Settings, source: str, workdir: Path) -> Path:
+    if source.lower().startswith(("http://", "https://")):
+        return fetch_audio(source, workdir / "audio", FetchOptions.from_settings(settings)).path
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise ValueError(f"no such file: {source}")
+    return path

@@ -1,0 +1,1 @@
+"""The speech pipeline: fetch → decode → VAD → ASR (→ diarization → roles), one module per stage."""

@@ -1,0 +1,67 @@
+"""The job body clients see: one function serves the API, the CLI's ``--json`` and webhooks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from neuronlens.domain import Job, JobStatus, Transcript
+
+ANALYSIS_FIELDS = ("summary", "sentiment", "intent", "qa")
+
+
+def isoformat(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix and millisecond precision."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def job_to_body(job: Job) -> dict[str, Any]:
+    """The ``GET /transcription/{id}`` body for a job."""
+    result = job.result or {}
+    completed = job.status == JobStatus.COMPLETED
+    body: dict[str, Any] = {
+        "job_id": job.id,
+        "status": job.status.value,
+        "error": {"code": job.error.code, "message": job.error.message} if job.error else None,
+        "language": job.request.language,
+        "num_speakers": job.request.num_speakers,
+        "features": list(job.request.features),
+        "qa_scorecard_id": job.request.qa_scorecard_id,
+        "transcript": result.get("transcript") if completed else None,
+    }
+    for name in ANALYSIS_FIELDS:
+        body[name] = result.get(name) if completed else None
+    body.update(
+        {
+            "metadata": job.request.metadata,
+            "webhook_url": job.request.webhook_url,
+            "created_at": isoformat(job.created_at),
+            "completed_at": isoformat(job.completed_at),
+            "duration": job.duration,
+        }
+    )
+    return body
+
+
+def transcript_to_json(transcript: Transcript) -> list[dict[str, Any]]:
+    """Transcript segments in the API's shape (times rounded to milliseconds)."""
+    segments = []
+    for segment in transcript.segments:
+        item = asdict(segment)
+        item["start"] = round(segment.start, 3)
+        item["end"] = round(segment.end, 3)
+        item["confidence"] = round(segment.confidence, 3)
+        item["words"] = [
+            {
+                "word": word.word,
+                "start": round(word.start, 3),
+                "end": round(word.end, 3),
+                "confidence": round(word.confidence, 3),
+            }
+            for word in segment.words
+        ]
+        segments.append(item)
+    return segments

@@ -1,0 +1,376 @@
+"""The one Repository: every query lives here and returns domain objects."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from neuronlens.domain import Account, FetchState, Job, JobError, JobRequest, JobStatus
+from neuronlens.errors import NotFound, ValidationFailed
+from neuronlens.ids import new_id
+from neuronlens.storage.tables import accounts, api_keys, jobs
+
+API_KEY_PREFIX = "nl_"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def hash_api_key(key: str) -> str:
+    """SHA-256 of an API key: keys are 256-bit random, so a fast hash is safe to store."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list[Job]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    job: Job
+    created: bool
+    """False when an Idempotency-Key replay returned an existing job."""
+
+
+class Repository:
+    """Reads and writes accounts, keys and jobs in short transactions."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._skip_locked = engine.dialect.name == "postgresql"
+
+    # --- accounts and keys ---------------------------------------------------------------
+
+    def create_account(self, name: str) -> tuple[Account, str]:
+        """Create an account and its first API key; returns the account and the raw key."""
+        now = utcnow()
+        account = Account(id=new_id("acc"), name=name, created_at=now)
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).first()
+            if exists:
+                raise ValidationFailed(f"an account named {name!r} already exists")
+            conn.execute(accounts.insert().values(id=account.id, name=name, created_at=now))
+            key = self._insert_api_key(conn, account.id, now)
+        return account, key
+
+    def create_api_key(self, account_id: str) -> str:
+        """Issue another API key for an account; returns the raw key (shown once)."""
+        with self.engine.begin() as conn:
+            return self._insert_api_key(conn, account_id, utcnow())
+
+    def _insert_api_key(self, conn: sa.Connection, account_id: str, now: datetime) -> str:
+        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        conn.execute(
+            api_keys.insert().values(
+                id=new_id("key"),
+                account_id=account_id,
+                prefix=key[:10],
+                key_hash=hash_api_key(key),
+                created_at=now,
+            )
+        )
+        return key
+
+    def account_for_key(self, key: str) -> Account | None:
+        """The account owning an active API key, or None."""
+        query = (
+            sa.select(accounts)
+            .join(api_keys, api_keys.c.account_id == accounts.c.id)
+            .where(api_keys.c.key_hash == hash_api_key(key), api_keys.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return Account(id=row.id, name=row.name, created_at=row.created_at) if row else None
+
+    def account_by_name(self, name: str) -> Account | None:
+        """The account with this name, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
+        return Account(id=row.id, name=row.name, created_at=row.created_at) if row else None
+
+    # --- jobs: the API side --------------------------------------------------------------
+
+    def create_job(
+        self, account_id: str, request: JobRequest, request_hash: str, idempotency_key: str | None
+    ) -> NewJob:
+        """Insert a pending job, or return the job an earlier call made with the same key."""
+        if idempotency_key is not None:
+            existing = self._job_by_idempotency_key(account_id, idempotency_key)
+            if existing is not None:
+                return self._replay(existing, request_hash)
+        now = utcnow()
+        job_id = new_id("job")
+        values = {
+            "id": job_id,
+            "account_id": account_id,
+            "status": JobStatus.PENDING.value,
+            "request": request_to_json(request),
+            "idempotency_key": idempotency_key,
+            "request_hash": request_hash,
+            "created_at": now,
+            "updated_at": now,
+            "fetch_state": FetchState.PENDING.value,
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(jobs.insert().values(**values))
+        except sa.exc.IntegrityError:
+            # Two concurrent requests with one key: the loser answers with the winner's job.
+            existing = self._job_by_idempotency_key(account_id, idempotency_key or "")
+            if existing is None:
+                raise
+            return self._replay(existing, request_hash)
+        return NewJob(job=self.get_job(account_id, job_id), created=True)
+
+    def _job_by_idempotency_key(self, account_id: str, key: str) -> sa.Row[Any] | None:
+        query = sa.select(jobs).where(jobs.c.account_id == account_id, jobs.c.idempotency_key == key)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first()
+
+    @staticmethod
+    def _replay(row: sa.Row[Any], request_hash: str) -> NewJob:
+        if row.request_hash != request_hash:
+            raise ValidationFailed(
+                "this Idempotency-Key was already used with a different request body",
+                code="idempotency_key_reused",
+            )
+        return NewJob(job=row_to_job(row), created=False)
+
+    def get_job(self, account_id: str | None, job_id: str) -> Job:
+        """One job; NotFound when it does not exist or belongs to another account."""
+        query = sa.select(jobs).where(jobs.c.id == job_id)
+        if account_id is not None:
+            query = query.where(jobs.c.account_id == account_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no job {job_id!r}")
+        return row_to_job(row)
+
+    def list_jobs(
+        self, account_id: str, status: JobStatus | None, limit: int, cursor: str | None
+    ) -> JobPage:
+        """Newest first; ``cursor`` is the last job id of the previous page."""
+        query = sa.select(jobs).where(jobs.c.account_id == account_id)
+        if status is not None:
+            query = query.where(jobs.c.status == status.value)
+        if cursor:
+            query = query.where(jobs.c.id < cursor)
+        query = query.order_by(jobs.c.id.desc()).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        page = [row_to_job(row) for row in rows[:limit]]
+        return JobPage(jobs=page, next_cursor=page[-1].id if len(rows) > limit else None)
+
+    def delete_job(self, account_id: str, job_id: str) -> Job:
+        """Delete a job row and return it (the caller removes its audio)."""
+        job = self.get_job(account_id, job_id)
+        with self.engine.begin() as conn:
+            conn.execute(jobs.delete().where(jobs.c.id == job_id, jobs.c.account_id == account_id))
+        return job
+
+    # --- jobs: ingestion -----------------------------------------------------------------
+
+    def claim_fetch(self, lease_seconds: float) -> Job | None:
+        """Take the oldest job whose audio still has to be downloaded."""
+        now = utcnow()
+        ready = sa.and_(
+            jobs.c.status == JobStatus.PENDING.value,
+            jobs.c.fetch_state == FetchState.PENDING.value,
+            sa.or_(jobs.c.fetch_not_before.is_(None), jobs.c.fetch_not_before <= now),
+            sa.or_(jobs.c.fetch_lease_until.is_(None), jobs.c.fetch_lease_until < now),
+        )
+        changes = {
+            "fetch_lease_until": now + timedelta(seconds=lease_seconds),
+            "fetch_attempts": jobs.c.fetch_attempts + 1,
+            "updated_at": now,
+        }
+        return self._claim(ready, changes)
+
+    def finish_fetch(self, job_id: str, audio_path: str, audio_bytes: int) -> bool:
+        """Record the downloaded audio; the job becomes ready for processing."""
+        return self._update(
+            job_id,
+            sa.and_(
+                jobs.c.status == JobStatus.PENDING.value,
+                jobs.c.fetch_state == FetchState.PENDING.value,
+            ),
+            fetch_state=FetchState.DONE.value,
+            fetch_lease_until=None,
+            audio_path=audio_path,
+            audio_bytes=audio_bytes,
+        )
+
+    def retry_fetch_later(self, job_id: str, delay_seconds: float, error: JobError) -> bool:
+        """Release a fetch after a transient failure, to be tried again after a delay."""
+        return self._update(
+            job_id,
+            jobs.c.fetch_state == FetchState.PENDING.value,
+            fetch_lease_until=None,
+            fetch_not_before=utcnow() + timedelta(seconds=delay_seconds),
+            error_code=error.code,
+            error_message=error.message,
+        )
+
+    # --- jobs: processing ----------------------------------------------------------------
+
+    def claim_job(self, owner: str, lease_seconds: float) -> Job | None:
+        """Take the oldest job that is ready, or whose previous worker's lease ran out."""
+        now = utcnow()
+        ready = sa.and_(
+            jobs.c.fetch_state == FetchState.DONE.value,
+            sa.or_(
+                jobs.c.status == JobStatus.PENDING.value,
+                sa.and_(jobs.c.status == JobStatus.PROCESSING.value, jobs.c.lease_until < now),
+            ),
+        )
+        changes = {
+            "status": JobStatus.PROCESSING.value,
+            "lease_owner": owner,
+            "lease_until": now + timedelta(seconds=lease_seconds),
+            "attempts": jobs.c.attempts + 1,
+            "started_at": sa.func.coalesce(jobs.c.started_at, now),
+            "updated_at": now,
+        }
+        return self._claim(ready, changes)
+
+    def renew_lease(self, job_id: str, owner: str, lease_seconds: float) -> bool:
+        """Extend a running job's lease; False if the job was taken away or deleted."""
+        return self._update(
+            job_id,
+            self._owned_by(owner),
+            lease_until=utcnow() + timedelta(seconds=lease_seconds),
+        )
+
+    def record_duration(self, job_id: str, duration: float) -> None:
+        """Store the audio duration as soon as decoding knows it."""
+        self._update(job_id, sa.true(), duration=duration)
+
+    def complete_job(self, job_id: str, owner: str, result: dict[str, Any]) -> bool:
+        """Mark a job completed with its results, if this worker still holds it."""
+        now = utcnow()
+        return self._update(
+            job_id,
+            self._owned_by(owner),
+            status=JobStatus.COMPLETED.value,
+            result=result,
+            completed_at=now,
+            lease_owner=None,
+            lease_until=None,
+            error_code=None,
+            error_message=None,
+        )
+
+    def fail_job(self, job_id: str, error: JobError, owner: str | None = None) -> bool:
+        """Mark a job failed; with ``owner``, only if that worker still holds it."""
+        condition = (
+            self._owned_by(owner)
+            if owner is not None
+            else jobs.c.status.in_([JobStatus.PENDING.value, JobStatus.PROCESSING.value])
+        )
+        return self._update(
+            job_id,
+            condition,
+            status=JobStatus.FAILED.value,
+            fetch_state=sa.case(
+                (jobs.c.fetch_state == FetchState.PENDING.value, FetchState.FAILED.value),
+                else_=jobs.c.fetch_state,
+            ),
+            error_code=error.code,
+            error_message=error.message,
+            completed_at=utcnow(),
+            lease_owner=None,
+            lease_until=None,
+            fetch_lease_until=None,
+        )
+
+    @staticmethod
+    def _owned_by(owner: str) -> sa.ColumnElement[bool]:
+        return sa.and_(jobs.c.status == JobStatus.PROCESSING.value, jobs.c.lease_owner == owner)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _claim(self, ready: sa.ColumnElement[bool], changes: dict[str, Any]) -> Job | None:
+        """Pick one ready row and take it with a single conditional UPDATE."""
+        pick = sa.select(jobs.c.id).where(ready).order_by(jobs.c.id).limit(1)
+        if self._skip_locked:
+            pick = pick.with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            job_id = conn.execute(pick).scalar()
+            if job_id is None:
+                return None
+            taken = conn.execute(jobs.update().where(jobs.c.id == job_id, ready).values(**changes))
+            if taken.rowcount != 1:
+                return None
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).one()
+        return row_to_job(row)
+
+    def _update(self, job_id: str, condition: sa.ColumnElement[bool], **values: Any) -> bool:
+        values.setdefault("updated_at", utcnow())
+        with self.engine.begin() as conn:
+            result = conn.execute(jobs.update().where(jobs.c.id == job_id, condition).values(**values))
+        return result.rowcount == 1
+
+    def jobs_by_ids(self, job_ids: Sequence[str]) -> list[Job]:
+        """Jobs by id regardless of account (for workers and tests)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(jobs).where(jobs.c.id.in_(list(job_ids)))).all()
+        return [row_to_job(row) for row in rows]
+
+
+def request_to_json(request: JobRequest) -> dict[str, Any]:
+    """The stored form of a submission."""
+    return {
+        "audio_url": request.audio_url,
+        "language": request.language,
+        "num_speakers": request.num_speakers,
+        "features": list(request.features),
+        "qa_scorecard_id": request.qa_scorecard_id,
+        "metadata": request.metadata,
+        "webhook_url": request.webhook_url,
+    }
+
+
+def row_to_job(row: sa.Row[Any]) -> Job:
+    """A jobs row as a domain Job."""
+    stored = row.request
+    request = JobRequest(
+        audio_url=stored["audio_url"],
+        language=stored["language"],
+        num_speakers=stored["num_speakers"],
+        features=tuple(stored["features"]),
+        qa_scorecard_id=stored.get("qa_scorecard_id"),
+        metadata=stored.get("metadata") or {},
+        webhook_url=stored.get("webhook_url"),
+    )
+    status = JobStatus(row.status)
+    error = None
+    if status == JobStatus.FAILED and row.error_code:
+        error = JobError(code=row.error_code, message=row.error_message or "")
+    return Job(
+        id=row.id,
+        account_id=row.account_id,
+        status=status,
+        request=request,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        fetch_state=FetchState(row.fetch_state),
+        audio_path=row.audio_path,
+        duration=row.duration,
+        error=error,
+        result=row.result,
+        attempts=row.attempts,
+        fetch_attempts=row.fetch_attempts,
+    )
