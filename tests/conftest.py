@@ -13,11 +13,18 @@ from neuronlens.pipeline.models import ModelRegistry
 from neuronlens.storage.db import make_engine, migrate
 from neuronlens.storage.repository import Repository
 from tests.support.databases import BACKENDS, database_url_for
+from tests.support.network import loopback_only
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODELS_DIR = Path(os.environ.get("NEURONLENS_TEST_MODELS_DIR", REPO_ROOT / "data" / "models"))
 """Assembled models are shared with the setup script's cache, not rebuilt per test."""
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may send a packet beyond loopback: connects and DNS lookups elsewhere fail."""
+    loopback_only(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

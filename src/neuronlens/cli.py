@@ -7,6 +7,7 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,7 +32,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Interface to bind (default NEURONLENS_HOST or 127.0.0.1).")
+@click.option(
+    "--host", default=None, help="Interface to bind (default NEURONLENS_HOST or 127.0.0.1)."
+)
 @click.option("--port", default=None, type=int, help="Port (default NEURONLENS_PORT or 8000).")
 @click.option("--no-workers", is_flag=True, help="API only; workers run in other processes.")
 @click.option("--log-level", default="info", show_default=True)
@@ -120,7 +123,9 @@ def models_prepare() -> None:
 @main.command()
 @click.argument("source")
 @click.option("--language", required=True, help="BCP-47 code, e.g. hi-IN.")
-@click.option("--speakers", "num_speakers", default=2, show_default=True, type=click.IntRange(1, 10))
+@click.option(
+    "--speakers", "num_speakers", default=2, show_default=True, type=click.IntRange(1, 10)
+)
 @click.option(
     "--features",
     default="transcription",
@@ -154,14 +159,13 @@ def transcribe(source: str, language: str, num_speakers: int, features: str, as_
         sys.exit(1)
 
 
-def render_text(body: dict) -> str:  # type: ignore[type-arg]
+def render_text(body: dict[str, Any]) -> str:
     """A human-readable transcript for the terminal."""
     if body["status"] != "completed":
         error = body["error"] or {}
         return f"failed: {error.get('code')}: {error.get('message')}"
     lines = [f"{body['language']}  {body['duration']:.1f} s"]
     for segment in body["transcript"]:
-        lines.append(
-            f"[{segment['start']:7.2f} – {segment['end']:7.2f}] {segment['speaker']}: {segment['text']}"
-        )
+        span = f"[{segment['start']:7.2f} – {segment['end']:7.2f}]"
+        lines.append(f"{span} {segment['speaker']}: {segment['text']}")
     return "\n".join(lines)

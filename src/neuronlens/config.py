@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # Speech recognition
     asr_models: dict[str, str] = Field(default_factory=dict)
-    """Per-language model routing: ``{"hi-IN": "/models/whisper-hi-ct2", "*": "embedded:whisper-base"}``."""
+    """Per-language model routing, e.g. ``{"hi-IN": "/models/whisper-hi-ct2"}``; ``*`` = any."""
     asr_default_model: str = EMBEDDED_MODEL
     asr_device: str = "cpu"
     asr_compute_type: str = "int8"

@@ -135,10 +135,12 @@ FEATURE_ORDER = tuple(feature.value for feature in Feature)
 
 
 def normalize_features(requested: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """Known features in canonical order, ``transcription`` always included; ValueError if unknown."""
+    """Known features in canonical order, always with ``transcription``; ValueError if unknown."""
     names = set(requested or ())
     unknown = sorted(names - set(FEATURE_ORDER))
     if unknown:
-        raise ValueError(f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURE_ORDER)}")
+        raise ValueError(
+            f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURE_ORDER)}"
+        )
     names.add(Feature.TRANSCRIPTION.value)
     return tuple(name for name in FEATURE_ORDER if name in names)

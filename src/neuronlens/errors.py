@@ -1,4 +1,4 @@
-"""One root exception; each subclass carries a stable ``code`` that reaches the API's ``error.code``."""
+"""One root exception; each subclass carries a stable ``code`` that reaches ``error.code``."""
 
 from __future__ import annotations
 

@@ -31,7 +31,9 @@ def run_local(
     """Fetch (if a URL), process and return the job body; ValueError for bad arguments."""
     resolved = lookup(language)
     if resolved is None:
-        raise ValueError(f"unsupported language {language!r}; use one of: {', '.join(supported_codes())}")
+        raise ValueError(
+            f"unsupported language {language!r}; use one of: {', '.join(supported_codes())}"
+        )
     request = JobRequest(
         audio_url=source,
         language=resolved.code,

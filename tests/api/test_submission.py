@@ -200,8 +200,14 @@ def test_openapi_docs_are_served(api_only: Api) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:9/a.mp3", "http://localhost/a.mp3", "http://[::1]/a.mp3",
-     "http://10.0.0.5/a.mp3", "http://169.254.169.254/latest/meta-data/", "http://0x7f.1/a.mp3"],
+    [
+        "http://127.0.0.1:9/a.mp3",
+        "http://localhost/a.mp3",
+        "http://[::1]/a.mp3",
+        "http://10.0.0.5/a.mp3",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://0x7f.1/a.mp3",
+    ],
 )
 def test_private_address_literals_are_refused_at_submission(
     tmp_path: Any, database_url: str, url: str

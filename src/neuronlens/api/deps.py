@@ -36,9 +36,7 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_account(
-    request: Request, services: Annotated[Services, Depends(get_services)]
-) -> Account:
+def get_account(request: Request, services: Annotated[Services, Depends(get_services)]) -> Account:
     """The account whose API key is in ``Authorization: Bearer <key>``."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")

@@ -40,7 +40,9 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(
             f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details
         )
-        return error_response(422, "validation_error", summary or "invalid request", details=details)
+        return error_response(
+            422, "validation_error", summary or "invalid request", details=details
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -13,6 +13,7 @@ from neuronlens.errors import ValidationFailed
 from neuronlens.languages import lookup, supported_codes
 from neuronlens.pipeline.fetch import InvalidAudioURL, validate_url_syntax
 
+
 class UnsupportedLanguage(ValidationFailed):
     code = "unsupported_language"
 

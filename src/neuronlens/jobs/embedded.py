@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 
 from neuronlens.jobs.context import WorkerContext
-from neuronlens.jobs.worker import fetch_job_audio, process_job
+from neuronlens.jobs.worker import FETCH_LEASE_SECONDS, fetch_job_audio, process_job
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class EmbeddedQueue:
         for index in range(settings.fetch_workers):
             self._spawn(f"fetch-{index}", self._fetch_loop)
         for index in range(settings.workers):
-            self._spawn(f"worker-{index}", lambda i=index: self._process_loop(f"{self._instance}:{i}"))
+            self._spawn(f"worker-{index}", self._process_loop)
         log.info(
             "embedded queue started: %d fetch threads, %d processing threads",
             settings.fetch_workers,
@@ -55,21 +55,24 @@ class EmbeddedQueue:
         for thread in self._threads:
             thread.join(timeout=timeout)
 
-    def _spawn(self, name: str, target: Callable[[], None]) -> None:
-        thread = threading.Thread(target=target, name=f"neuronlens-{name}", daemon=True)
+    def _spawn(self, name: str, loop: Callable[[str], None]) -> None:
+        """Start ``loop(owner)`` in a thread; the owner id names this process and thread."""
+        owner = f"{self._instance}:{name}"
+        thread = threading.Thread(
+            target=loop, args=(owner,), name=f"neuronlens-{name}", daemon=True
+        )
         thread.start()
         self._threads.append(thread)
 
-    def _fetch_loop(self) -> None:
+    def _fetch_loop(self, owner: str) -> None:
         repository = self._ctx.repository
-        lease = self._ctx.settings.fetch_total_timeout + 60
         while not self._stopping.is_set():
             try:
-                job = repository.claim_fetch(lease)
+                job = repository.claim_fetch(owner, FETCH_LEASE_SECONDS)
                 if job is None:
                     self._wait(self._fetch_wakeup)
                     continue
-                if fetch_job_audio(self._ctx, job):
+                if fetch_job_audio(self._ctx, job, owner):
                     self._process_wakeup.set()
             except Exception:  # the database may be briefly unavailable; never die
                 log.exception("fetch loop error")

@@ -133,7 +133,9 @@ class Repository:
         return NewJob(job=self.get_job(account_id, job_id), created=True)
 
     def _job_by_idempotency_key(self, account_id: str, key: str) -> sa.Row[Any] | None:
-        query = sa.select(jobs).where(jobs.c.account_id == account_id, jobs.c.idempotency_key == key)
+        query = sa.select(jobs).where(
+            jobs.c.account_id == account_id, jobs.c.idempotency_key == key
+        )
         with self.engine.connect() as conn:
             return conn.execute(query).first()
 
@@ -181,42 +183,44 @@ class Repository:
 
     # --- jobs: ingestion -----------------------------------------------------------------
 
-    def claim_fetch(self, lease_seconds: float) -> Job | None:
+    def claim_fetch(self, owner: str, lease_seconds: float) -> Job | None:
         """Take the oldest job whose audio still has to be downloaded."""
         now = utcnow()
         ready = sa.and_(
             jobs.c.status == JobStatus.PENDING.value,
             jobs.c.fetch_state == FetchState.PENDING.value,
             sa.or_(jobs.c.fetch_not_before.is_(None), jobs.c.fetch_not_before <= now),
-            sa.or_(jobs.c.fetch_lease_until.is_(None), jobs.c.fetch_lease_until < now),
+            sa.or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now),
         )
         changes = {
-            "fetch_lease_until": now + timedelta(seconds=lease_seconds),
+            "lease_owner": owner,
+            "lease_until": now + timedelta(seconds=lease_seconds),
             "fetch_attempts": jobs.c.fetch_attempts + 1,
             "updated_at": now,
         }
         return self._claim(ready, changes)
 
-    def finish_fetch(self, job_id: str, audio_path: str, audio_bytes: int) -> bool:
+    def finish_fetch(self, job_id: str, owner: str, audio_path: str, audio_bytes: int) -> bool:
         """Record the downloaded audio; the job becomes ready for processing."""
         return self._update(
             job_id,
-            sa.and_(
-                jobs.c.status == JobStatus.PENDING.value,
-                jobs.c.fetch_state == FetchState.PENDING.value,
-            ),
+            sa.and_(self._fetch_owned_by(owner), jobs.c.fetch_state == FetchState.PENDING.value),
             fetch_state=FetchState.DONE.value,
-            fetch_lease_until=None,
+            lease_owner=None,
+            lease_until=None,
             audio_path=audio_path,
             audio_bytes=audio_bytes,
         )
 
-    def retry_fetch_later(self, job_id: str, delay_seconds: float, error: JobError) -> bool:
+    def retry_fetch_later(
+        self, job_id: str, owner: str, delay_seconds: float, error: JobError
+    ) -> bool:
         """Release a fetch after a transient failure, to be tried again after a delay."""
         return self._update(
             job_id,
-            jobs.c.fetch_state == FetchState.PENDING.value,
-            fetch_lease_until=None,
+            self._fetch_owned_by(owner),
+            lease_owner=None,
+            lease_until=None,
             fetch_not_before=utcnow() + timedelta(seconds=delay_seconds),
             error_code=error.code,
             error_message=error.message,
@@ -245,10 +249,10 @@ class Repository:
         return self._claim(ready, changes)
 
     def renew_lease(self, job_id: str, owner: str, lease_seconds: float) -> bool:
-        """Extend a running job's lease; False if the job was taken away or deleted."""
+        """Extend a download's or a processing run's lease; False if the job was lost."""
         return self._update(
             job_id,
-            self._owned_by(owner),
+            sa.and_(self._active, jobs.c.lease_owner == owner),
             lease_until=utcnow() + timedelta(seconds=lease_seconds),
         )
 
@@ -274,9 +278,9 @@ class Repository:
     def fail_job(self, job_id: str, error: JobError, owner: str | None = None) -> bool:
         """Mark a job failed; with ``owner``, only if that worker still holds it."""
         condition = (
-            self._owned_by(owner)
+            sa.and_(self._active, jobs.c.lease_owner == owner)
             if owner is not None
-            else jobs.c.status.in_([JobStatus.PENDING.value, JobStatus.PROCESSING.value])
+            else self._active
         )
         return self._update(
             job_id,
@@ -291,12 +295,17 @@ class Repository:
             completed_at=utcnow(),
             lease_owner=None,
             lease_until=None,
-            fetch_lease_until=None,
         )
+
+    _active = jobs.c.status.in_([JobStatus.PENDING.value, JobStatus.PROCESSING.value])
 
     @staticmethod
     def _owned_by(owner: str) -> sa.ColumnElement[bool]:
         return sa.and_(jobs.c.status == JobStatus.PROCESSING.value, jobs.c.lease_owner == owner)
+
+    @staticmethod
+    def _fetch_owned_by(owner: str) -> sa.ColumnElement[bool]:
+        return sa.and_(jobs.c.status == JobStatus.PENDING.value, jobs.c.lease_owner == owner)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -318,7 +327,9 @@ class Repository:
     def _update(self, job_id: str, condition: sa.ColumnElement[bool], **values: Any) -> bool:
         values.setdefault("updated_at", utcnow())
         with self.engine.begin() as conn:
-            result = conn.execute(jobs.update().where(jobs.c.id == job_id, condition).values(**values))
+            result = conn.execute(
+                jobs.update().where(jobs.c.id == job_id, condition).values(**values)
+            )
         return result.rowcount == 1
 
     def jobs_by_ids(self, job_ids: Sequence[str]) -> list[Job]:

@@ -69,10 +69,10 @@ jobs = sa.Table(
     sa.Column("fetch_state", sa.String(16), nullable=False),
     sa.Column("fetch_attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("fetch_not_before", UTCDateTime(), nullable=True),
-    sa.Column("fetch_lease_until", UTCDateTime(), nullable=True),
     sa.Column("audio_path", sa.String(1024), nullable=True),
     sa.Column("audio_bytes", sa.BigInteger(), nullable=True),
-    # Processing: claimed with a lease so a crashed worker's job is taken up again.
+    # Whoever holds the job now (a downloader, then a processor) and until when: a lease, so
+    # that the job of a crashed or killed worker is taken up again once it runs out.
     sa.Column("lease_owner", sa.String(80), nullable=True),
     sa.Column("lease_until", UTCDateTime(), nullable=True),
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),

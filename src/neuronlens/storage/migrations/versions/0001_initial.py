@@ -49,7 +49,6 @@ def upgrade() -> None:
         sa.Column("fetch_state", sa.String(16), nullable=False),
         sa.Column("fetch_attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("fetch_not_before", UTCDateTime(), nullable=True),
-        sa.Column("fetch_lease_until", UTCDateTime(), nullable=True),
         sa.Column("audio_path", sa.String(1024), nullable=True),
         sa.Column("audio_bytes", sa.BigInteger(), nullable=True),
         sa.Column("lease_owner", sa.String(80), nullable=True),

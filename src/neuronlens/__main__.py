@@ -1,0 +1,5 @@
+"""``python -m neuronlens`` is the ``neuronlens`` command."""
+
+from neuronlens.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""The ``neuronlens`` command as a user runs it (a real child process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA_DIR, MODELS_DIR
+
+
+def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "NEURONLENS_DATA_DIR": str(tmp_path / "data"),
+        "NEURONLENS_MODEL_CACHE_DIR": str(MODELS_DIR),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "neuronlens", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_accounts_create_prints_a_working_key(tmp_path: Path) -> None:
+    from neuronlens.storage.db import make_engine
+    from neuronlens.storage.repository import Repository
+
+    result = run_cli(tmp_path, "accounts", "create", "acme")
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    assert key.startswith("nl_") and len(key) > 40
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'neuronlens.db'}")
+    account = Repository(engine).account_for_key(key)
+    engine.dispose()
+    assert account is not None and account.name == "acme"
+    again = run_cli(tmp_path, "accounts", "create", "acme")
+    assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_transcribe_rejects_an_unknown_language(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path, "transcribe", str(DATA_DIR / "audio" / "clip_16k.flac"), "--language", "xx-XX"
+    )
+    assert result.returncode != 0
+    assert "unsupported language" in result.stderr and "hi-IN" in result.stderr
+
+
+@pytest.mark.slow
+def test_transcribe_json_prints_the_job_body(tmp_path: Path) -> None:
+    clip = DATA_DIR / "audio" / "common_voice_hi_23827785.mp3"
+    result = run_cli(tmp_path, "transcribe", str(clip), "--language", "hi-IN", "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["status"] == "completed"
+    assert body["language"] == "hi-IN"
+    assert body["features"] == ["transcription"]
+    assert body["transcript"] and body["transcript"][0]["words"]
+    assert any("\u0900" <= c <= "\u097f" for c in body["transcript"][0]["text"])
+
+
+@pytest.mark.slow
+def test_transcribe_reports_a_bad_file_as_a_failed_job(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path,
+        "transcribe",
+        str(DATA_DIR / "audio" / "invoice.pdf"),
+        "--language",
+        "hi-IN",
+        "--json",
+    )
+    assert result.returncode == 1
+    body = json.loads(result.stdout)
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "unsupported_audio_format"
