@@ -68,4 +68,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture(scope="session")
 def model_registry() -> ModelRegistry:
     """One model registry per test process, so the speech model loads once per session."""
-    return ModelRegistry(Settings(model_cache_dir=MODELS_DIR))
+    # Under pytest-xdist every worker process has its own model: one thread each, so two
+    # workers on two cores do not fight over them.
+    threads = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 0
+    return ModelRegistry(Settings(model_cache_dir=MODELS_DIR, cpu_threads=threads))

@@ -25,7 +25,7 @@ def wait_for(
         time.sleep(interval)
 
 
-def wait_for_job(client: httpx.Client, job_id: str, *, timeout: float = 180) -> dict[str, Any]:
+def wait_for_job(client: httpx.Client, job_id: str, *, timeout: float = 400) -> dict[str, Any]:
     """The job body once it is completed or failed."""
 
     def final() -> dict[str, Any] | None:
