@@ -80,3 +80,25 @@ def test_transcribe_reports_a_bad_file_as_a_failed_job(tmp_path: Path) -> None:
     body = json.loads(result.stdout)
     assert body["status"] == "failed"
     assert body["error"]["code"] == "unsupported_audio_format"
+
+
+def test_analyze_runs_on_an_existing_transcript(tmp_path: Path) -> None:
+    dialogue = json.loads((DATA_DIR / "dialogues" / "sample.jsonl").read_text().splitlines()[0])
+    segments = [{"speaker": turn["speaker"], "text": turn["text"]} for turn in dialogue["turns"]]
+    transcript_file = tmp_path / "transcript.json"
+    transcript_file.write_text(json.dumps({"transcript": segments}, ensure_ascii=False))
+    result = run_cli(tmp_path, "analyze", str(transcript_file), "--language", dialogue["language"])
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["status"] == "completed"
+    assert body["intent"] in {dialogue["intent"], *dialogue.get("intent_also_acceptable", [])}
+    assert -1 <= body["sentiment"]["speakers"]["customer"] <= 1
+    assert 2 <= body["summary"].count(". ") + 1 <= 5
+    assert [segment["text"] for segment in body["transcript"]] == [s["text"] for s in segments]
+
+
+def test_analyze_reports_a_malformed_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = run_cli(tmp_path, "analyze", str(bad), "--language", "hi-IN")
+    assert result.returncode != 0 and "bad.json" in result.stderr

@@ -159,6 +159,32 @@ def transcribe(source: str, language: str, num_speakers: int, features: str, as_
         sys.exit(1)
 
 
+@main.command()
+@click.argument("transcript_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", required=True, help="BCP-47 code, e.g. hi-IN.")
+@click.option(
+    "--features",
+    default="summary,sentiment,intent",
+    show_default=True,
+    help="Comma-separated: summary,sentiment,intent.",
+)
+def analyze(transcript_file: Path, language: str, features: str) -> None:
+    """Run summary/sentiment/intent on an existing transcript JSON and print the job body."""
+    from neuronlens.local_run import analyze_local
+
+    try:
+        transcript_json = json.loads(transcript_file.read_text(encoding="utf-8"))
+        body = analyze_local(
+            _settings(),
+            transcript_json,
+            language=language,
+            features=[name.strip() for name in features.split(",") if name.strip()],
+        )
+    except ValueError as exc:  # also JSONDecodeError
+        raise click.ClickException(f"{transcript_file}: {exc}") from exc
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
 def render_text(body: dict[str, Any]) -> str:
     """A human-readable transcript for the terminal."""
     if body["status"] != "completed":

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_MODEL = "embedded:whisper-base"
@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     """CPU threads for CTranslate2/onnxruntime; 0 means every core."""
     model_cache_dir: Path | None = None
     """Where assembled embedded models live; default ``<data_dir>/models``."""
+
+    # Call analysis (summary, sentiment, intent)
+    intent_taxonomy_path: Path | None = None
+    """A deployment's own intents.json (ids, descriptions, cue phrases); default: built in."""
+    llm_url: str | None = None
+    """An OpenAI-compatible chat-completions endpoint; with key and model, analysis uses it."""
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_timeout: float = 20.0
+    llm_retries: int = 2
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -1,4 +1,4 @@
-"""``neuronlens transcribe``: the service's pipeline on one file or URL, without a server."""
+"""``neuronlens transcribe`` and ``analyze``: the service's pipeline without a server."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from neuronlens.analysis import transcript_from_json
 from neuronlens.config import Settings
 from neuronlens.domain import Job, JobError, JobRequest, JobStatus, normalize_features
 from neuronlens.errors import JobFailure
 from neuronlens.languages import lookup, supported_codes
 from neuronlens.pipeline.fetch import FetchOptions, fetch_audio
 from neuronlens.pipeline.models import ModelRegistry
-from neuronlens.pipeline.run import run_pipeline
+from neuronlens.pipeline.run import PipelineResult, analyze_transcript, run_pipeline
 from neuronlens.serialize import job_to_body
 
 
@@ -29,17 +30,7 @@ def run_local(
     progress: bool,
 ) -> dict[str, Any]:
     """Fetch (if a URL), process and return the job body; ValueError for bad arguments."""
-    resolved = lookup(language)
-    if resolved is None:
-        raise ValueError(
-            f"unsupported language {language!r}; use one of: {', '.join(supported_codes())}"
-        )
-    request = JobRequest(
-        audio_url=source,
-        language=resolved.code,
-        num_speakers=num_speakers,
-        features=normalize_features(features),
-    )
+    request = _request(source, language, num_speakers, features)
     started = datetime.now(UTC)
     duration: float | None = None
     bar = tqdm(total=100, unit="%", disable=not progress, bar_format="{desc} {bar} {n:.0f}%")
@@ -64,6 +55,43 @@ def run_local(
         status, error, payload = JobStatus.FAILED, JobError(exc.code, exc.message), None
     finally:
         bar.close()
+    return _body(request, started, status, error, payload, duration)
+
+
+def analyze_local(
+    settings: Settings, transcript_json: Any, *, language: str, features: list[str]
+) -> dict[str, Any]:
+    """Run summary/sentiment/intent on an existing transcript; ValueError for bad input."""
+    started = datetime.now(UTC)
+    request = _request("", language, 2, features)
+    transcript = transcript_from_json(transcript_json, language=request.language)
+    analysis = analyze_transcript(transcript, request.features, settings)
+    result = PipelineResult(transcript=transcript, analysis=analysis).to_json()
+    return _body(request, started, JobStatus.COMPLETED, None, result, transcript.duration)
+
+
+def _request(source: str, language: str, num_speakers: int, features: list[str]) -> JobRequest:
+    resolved = lookup(language)
+    if resolved is None:
+        codes = ", ".join(supported_codes())
+        raise ValueError(f"unsupported language {language!r}; use one of: {codes}")
+    return JobRequest(
+        audio_url=source,
+        language=resolved.code,
+        num_speakers=num_speakers,
+        features=normalize_features(features),
+    )
+
+
+def _body(
+    request: JobRequest,
+    started: datetime,
+    status: JobStatus,
+    error: JobError | None,
+    result: dict[str, Any] | None,
+    duration: float | None,
+) -> dict[str, Any]:
+    """The job body, as the API would show it for this local run."""
     now = datetime.now(UTC)
     job = Job(
         id="local",
@@ -75,7 +103,7 @@ def run_local(
         completed_at=now,
         duration=duration,
         error=error,
-        result=payload,
+        result=result,
     )
     return job_to_body(job)
 

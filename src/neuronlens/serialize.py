@@ -8,7 +8,7 @@ from typing import Any
 
 from neuronlens.domain import Job, JobStatus, Transcript
 
-ANALYSIS_FIELDS = ("summary", "sentiment", "intent", "qa")
+ANALYSIS_FIELDS = ("summary", "sentiment", "intent", "intent_confidence", "intent_candidates", "qa")
 
 
 def isoformat(moment: datetime | None) -> str | None:
@@ -40,7 +40,7 @@ def job_to_body(job: Job) -> dict[str, Any]:
             "webhook_url": job.request.webhook_url,
             "created_at": isoformat(job.created_at),
             "completed_at": isoformat(job.completed_at),
-            "duration": job.duration,
+            "duration": round(job.duration, 3) if job.duration is not None else None,
         }
     )
     return body

@@ -55,7 +55,13 @@ def test_a_hindi_clip_comes_back_as_a_devanagari_transcript(
     metadata = {"crm_ticket_id": "TKT-4492", "agent": {"id": "agt_001"}}
     with service.client() as client:
         submitted = client.post(
-            "/transcription", json={"audio_url": url, "language": "hi-IN", "metadata": metadata}
+            "/transcription",
+            json={
+                "audio_url": url,
+                "language": "hi-IN",
+                "metadata": metadata,
+                "features": ["transcription", "summary", "sentiment", "intent"],
+            },
         )
         assert submitted.status_code == 201
         job_id = submitted.json()["job_id"]
@@ -82,6 +88,11 @@ def test_a_hindi_clip_comes_back_as_a_devanagari_transcript(
             assert segment["start"] - 0.05 <= word["start"] <= word["end"] <= segment["end"] + 0.05
             assert 0 <= word["confidence"] <= 1
     assert audio_server.hits(f"/calls/{CLIP.name}") == 1
+    assert isinstance(body["summary"], str) and body["summary"]
+    assert -1 <= body["sentiment"]["overall"] <= 1
+    assert body["sentiment"]["label"] in {"positive", "neutral", "negative"}
+    assert isinstance(body["intent"], str) and 0 <= body["intent_confidence"] <= 1
+    assert body["qa"] is None
 
     stored = settings.audio_dir / job_id
     assert stored.is_dir() and any(stored.iterdir())

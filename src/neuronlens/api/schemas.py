@@ -132,6 +132,8 @@ class JobOut(BaseModel):
     summary: str | None
     sentiment: dict[str, Any] | None
     intent: str | None
+    intent_confidence: float | None = None
+    intent_candidates: list[dict[str, Any]] | None = None
     qa: dict[str, Any] | None
     metadata: dict[str, Any]
     webhook_url: str | None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuronlens.analysis import FEATURES as ANALYSIS_FEATURES
+from neuronlens.analysis import analyze, options_from_settings
 from neuronlens.config import Settings
 from neuronlens.domain import Audio, JobRequest, Transcript
 from neuronlens.errors import NoSpeechDetected, ValidationFailed
@@ -23,6 +25,8 @@ ProgressCallback = Callable[[str, float], None]
 @dataclass(frozen=True)
 class PipelineResult:
     transcript: Transcript
+    analysis: dict[str, Any] = field(default_factory=dict)
+    """summary / sentiment / intent results for the requested features."""
 
     @property
     def duration(self) -> float:
@@ -30,7 +34,7 @@ class PipelineResult:
 
     def to_json(self) -> dict[str, Any]:
         """The stored result: what the job body shows once completed."""
-        return {"transcript": transcript_to_json(self.transcript)}
+        return {"transcript": transcript_to_json(self.transcript), **self.analysis}
 
 
 def run_pipeline(
@@ -42,7 +46,7 @@ def run_pipeline(
     on_progress: ProgressCallback | None = None,
     on_decoded: Callable[[Audio], None] | None = None,
 ) -> PipelineResult:
-    """Decode, check for speech and transcribe one recording."""
+    """Decode, check for speech, transcribe and analyse one recording."""
     language = lookup(request.language)
     if language is None:
         raise ValidationFailed(f"unsupported language {request.language!r}")
@@ -60,7 +64,17 @@ def run_pipeline(
     segments = asr.transcribe(
         audio.mono(), language, model, progress=lambda fraction: report("transcribe", fraction)
     )
-    transcript = Transcript(
-        language=language.code, duration=audio.duration, segments=tuple(segments)
-    )
-    return PipelineResult(transcript=transcript)
+    transcript = Transcript(language=language.code, duration=audio.duration, segments=tuple(segments))
+    report("analyse", 0.0)
+    analysis = analyze_transcript(transcript, request.features, settings)
+    report("analyse", 1.0)
+    return PipelineResult(transcript=transcript, analysis=analysis)
+
+
+def analyze_transcript(
+    transcript: Transcript, features: tuple[str, ...], settings: Settings
+) -> dict[str, Any]:
+    """The requested analysis features over a transcript (empty when none are requested)."""
+    if not any(name in ANALYSIS_FEATURES for name in features):
+        return {}
+    return analyze(transcript, features, options_from_settings(settings))

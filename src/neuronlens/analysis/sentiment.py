@@ -1,0 +1,197 @@
+"""Per-speaker and overall call sentiment in [-1, 1], with a per-quarter timeline."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from neuronlens.analysis.roles import agent_label, customer_label
+from neuronlens.analysis.text import Cue, Negators, compile_cues, find_cues, normalize
+from neuronlens.domain import Segment, Transcript
+
+NEUTRAL_BAND = 0.15
+"""Scores within ±NEUTRAL_BAND of zero are labelled neutral."""
+AGENT_BASELINE = 0.2
+"""A professional agent's tone when nothing marks it either way."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled sentiment cues: signed weights, refusals, negation."""
+
+    polar: tuple[tuple[Cue, float], ...]
+    refusal: tuple[tuple[Cue, float], ...]
+    negators: Negators
+    intensifiers: tuple[Cue, ...]
+
+
+def _weighted(table: dict[str, dict[str, float]], sign: float) -> list[tuple[Cue, float]]:
+    out: list[tuple[Cue, float]] = []
+    for phrases in table.values():
+        cues = compile_cues(phrases)
+        out.extend(
+            (cue, sign * float(phrases[raw])) for cue, raw in zip(cues, phrases, strict=True)
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """The built-in sentiment lexicon (``data/sentiment.json``)."""
+    text = (resources.files("neuronlens.analysis") / "data" / "sentiment.json").read_text(
+        encoding="utf-8"
+    )
+    data: dict[str, Any] = json.loads(text)
+    polar = _weighted(data["positive"], 1.0) + _weighted(data["negative"], -1.0)
+    refusal = _weighted(data["refusal"], -1.0)
+    negators = Negators(
+        before=compile_cues(data["negators"]["before"]),
+        after=compile_cues(data["negators"]["after"]),
+    )
+    return Lexicon(tuple(polar), tuple(refusal), negators, compile_cues(data["intensifiers"]))
+
+
+def segment_polarity(text: str, lexicon: Lexicon | None = None) -> tuple[float, float]:
+    """(polarity, refusal) evidence of one utterance: signed sums of cue weights."""
+    lexicon = lexicon or load_lexicon()
+    normalised = normalize(text)
+    polarity = _score(normalised, lexicon.polar, lexicon, negate=True)
+    refusal = _score(normalised, lexicon.refusal, lexicon, negate=False)
+    return polarity, refusal
+
+
+def _score(
+    normalised: str, table: tuple[tuple[Cue, float], ...], lexicon: Lexicon, *, negate: bool
+) -> float:
+    hits: list[tuple[int, int, float]] = []
+    for cue, weight in table:
+        hits.extend(
+            (start, end, weight)
+            for m in cue.pattern.finditer(normalised)
+            for start, end in [(m.start(), m.end())]
+        )
+    # Longest match first; a shorter cue inside it is the same words, not more evidence
+    # ("thank you so much" is one thanks, "कोई बात नहीं" is not a negated "बात").
+    hits.sort(key=lambda hit: hit[0] - hit[1])
+    taken: list[tuple[int, int]] = []
+    total = 0.0
+    for start, end, weight in hits:
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        span = normalised[start:end]
+        idiom = any(
+            c.pattern.search(span) for c in lexicon.negators.after + lexicon.negators.before
+        )
+        if negate and not idiom and lexicon.negators.negated(normalised, start, end):
+            weight = -0.8 * weight  # "not happy" is negative, "not bad" only mildly positive
+        before = normalised[max(0, start - 12) : start]
+        if find_cues(before, lexicon.intensifiers):
+            weight *= 1.3
+        total += weight
+    return total
+
+
+def _squash(value: float, scale: float = 1.5) -> float:
+    return math.tanh(value / scale)
+
+
+def _speaker_score(segments: list[Segment], duration: float, lexicon: Lexicon) -> float:
+    total, weights, evidence = 0.0, 0.0, 0
+    for index, segment in enumerate(segments):
+        polarity, _ = segment_polarity(segment.text, lexicon)
+        if polarity == 0:
+            continue  # neutral turns (numbers, verification) say nothing about feelings
+        # How the call ends matters most: later turns weigh more, the last two most.
+        weight = 1.0 + (segment.start / duration if duration > 0 else 0.0)
+        if index >= len(segments) - 2:
+            weight *= 1.5
+        total += weight * _squash(polarity, 1.2)
+        weights += weight
+        evidence += 1
+    if not evidence:
+        return 0.0
+    # Shrink towards neutral when only one or two turns carried any sentiment.
+    return (total / weights) * evidence / (evidence + 1.0)
+
+
+def _clip(value: float) -> float:
+    return round(max(-1.0, min(1.0, value)), 2)
+
+
+def label_for(score: float) -> str:
+    """positive / neutral / negative for a score."""
+    if score > NEUTRAL_BAND:
+        return "positive"
+    if score < -NEUTRAL_BAND:
+        return "negative"
+    return "neutral"
+
+
+def analyze_sentiment(transcript: Transcript, prior: float = 0.0) -> dict[str, Any]:
+    """{"overall", "speakers": {label: score}, "label", "timeline": [per quarter]}.
+
+    ``prior`` is the typical customer feeling for the detected intent (a fraud victim is
+    distressed even when polite); it shifts the customer's score, not the agent's."""
+    lexicon = load_lexicon()
+    duration = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
+    by_speaker: dict[str, list[Segment]] = {}
+    for segment in transcript.segments:
+        by_speaker.setdefault(segment.speaker, []).append(segment)
+    customer, agent = customer_label(transcript), agent_label(transcript)
+    refusals = sum(segment_polarity(s.text, lexicon)[1] for s in by_speaker.get(agent or "", []))
+    speakers: dict[str, float] = {}
+    for label, segments in by_speaker.items():
+        score = _speaker_score(segments, duration, lexicon)
+        if label == customer:
+            # An unhelped customer ends unhappy even if polite: agent refusals pull down.
+            score = score + 0.6 * prior + 0.3 * _squash(refusals, 2.0)
+        elif label == agent:
+            # Agents are courteous by default; refusals and rudeness are what move them.
+            score = AGENT_BASELINE + score + 0.6 * _squash(refusals, 2.0)
+        speakers[label] = _clip(score)
+    overall = _overall(speakers, customer, agent)
+    return {
+        "overall": overall,
+        "speakers": speakers,
+        "label": label_for(overall),
+        "timeline": timeline(transcript, lexicon),
+    }
+
+
+def _overall(speakers: dict[str, float], customer: str | None, agent: str | None) -> float:
+    if not speakers:
+        return 0.0
+    if customer in speakers and agent in speakers:
+        # The call is judged mostly by how the customer felt.
+        return _clip(0.65 * speakers[customer] + 0.35 * speakers[agent])
+    return _clip(sum(speakers.values()) / len(speakers))
+
+
+def timeline(
+    transcript: Transcript, lexicon: Lexicon | None = None, parts: int = 4
+) -> list[dict[str, Any]]:
+    """Sentiment per speaker for each quarter of the call (None where a speaker is silent)."""
+    lexicon = lexicon or load_lexicon()
+    duration = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
+    if duration <= 0:
+        return []
+    labels = list(dict.fromkeys(s.speaker for s in transcript.segments))
+    out = []
+    for part in range(parts):
+        start, end = duration * part / parts, duration * (part + 1) / parts
+        row: dict[str, Any] = {"start": round(start, 2), "end": round(end, 2)}
+        for label in labels:
+            scores = [
+                _squash(segment_polarity(s.text, lexicon)[0])
+                for s in transcript.segments
+                if (s.speaker == label and start <= (s.start + s.end) / 2 < end)
+                or (s.speaker == label and part == parts - 1 and (s.start + s.end) / 2 == end)
+            ]
+            row[label] = _clip(sum(scores) / len(scores)) if scores else None
+        out.append(row)
+    return out
