@@ -3,20 +3,30 @@
     .venv/bin/python bench/nlp.py [--data ../shared/data/dialogues/dialogues.jsonl]
                                   [--out bench/results/nlp.json]
 
+Every aggregate is reported three times: for the tuning split, the held-out split and all
+calls. The held-out split is fixed by id: within each language the calls sorted by id, every
+third one starting with the second (positions 1, 4, 7, ...); nothing was tuned on it.
+
 Definitions (also written into the report):
 - intent: correct when the prediction equals ``intent`` or is in ``intent_also_acceptable``.
 - sentiment: mean absolute error per speaker; sign agreement with a dead zone, where a score
   with |x| < 0.1 counts as neutral (0) and otherwise as its sign, and the signs must be equal.
 - summary coverage: a summary point's key items are its numbers (amounts, percentages,
-  digits, parsed so "Rs 3 lakh" = 300000 and "10,500" = 10500), its reference codes
-  (FR45821) and its content words (stop words removed, compared by their first 5 letters).
+  digits, day-of-month ordinals, parsed so "Rs 3 lakh" = 300000, "10,500" = 10500 and
+  "the 15th" = 15), its reference codes (FR45821) and its content words (function words and
+  reporting verbs such as "wants", "asks", "says", "whether" removed, and words that spell a
+  number ("two", "lakh") left to the number, compared by their first 5 letters). A content
+  word also matches two adjacent summary words written as one ("call back" = "callback"),
+  since that spelling difference does not change the fact.
   A point is covered when at least half of its key items occur in the summary. Also reported:
-  the share of the points' numbers and references that the summary carries.
+  the share of the points' numbers and references that the summary carries, and per call
+  each point's found and missing items (see "examples").
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import statistics
@@ -35,127 +45,85 @@ from neuronlens.analysis.text import normalize  # noqa: E402
 
 DEAD_ZONE = 0.1
 COVERED_SHARE = 0.5
-STOP = set(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "from",
-        "by",
-        "with",
-        "without",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "his",
-        "her",
-        "their",
-        "its",
-        "he",
-        "she",
-        "they",
-        "it",
-        "this",
-        "that",
-        "these",
-        "those",
-        "who",
-        "whom",
-        "which",
-        "what",
-        "when",
-        "after",
-        "before",
-        "about",
-        "into",
-        "over",
-        "under",
-        "than",
-        "then",
-        "so",
-        "not",
-        "no",
-        "only",
-        "also",
-        "any",
-        "all",
-        "can",
-        "will",
-        "would",
-        "customer",
-        "customers",
-        "agent",
-        "agents",
-        "asks",
-        "asked",
-        "says",
-        "said",
-        "tells",
-        "told",
-        "gets",
-        "got",
-        "has",
-        "have",
-        "had",
-        "does",
-        "did",
-        "do",
-        "up",
-        "out",
-        "more",
-        "most",
-        "some",
-        "such",
-        "per",
-        "via",
-        "own",
-        "there",
-        "here",
-        "both",
-        "each",
-    ]
-)
+HELD_OUT_EVERY = 3
+# Function words, pronouns and reporting verbs: they carry no fact, so a summary neither
+# earns nor loses coverage by them ("customer" and "agent" are in every summary).
+_STOP_WORDS = """a an the and or but of to in on at for from by with without as is are was were
+    be been
+    being his her hers him himself herself their them its he she they it this that these those
+    who whom which what when where whether while because despite although though instead
+    after before about into over under than then so not no only also any all can will would
+    could should must may might customer customers agent agents ask asks asked say says said
+    tell tells told get gets got has have had does did do up out more most some such per via
+    own there here both each want wants wanted just still even again very too if how why yet
+    already other another"""
+STOP = set(_STOP_WORDS.split())
 REF = re.compile(r"\b[A-Z]{2,4}\d{3,}\b")
+ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
 def sign(x: float) -> int:
     return 0 if abs(x) < DEAD_ZONE else (1 if x > 0 else -1)
 
 
+def held_out_ids(dialogues: list[dict[str, Any]]) -> set[str]:
+    """Every third call per language by sorted id (positions 1, 4, 7, ...)."""
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for d in dialogues:
+        by_lang[d["language"]].append(d["id"])
+    return {
+        call_id
+        for ids in by_lang.values()
+        for index, call_id in enumerate(sorted(ids))
+        if index % HELD_OUT_EVERY == 1
+    }
+
+
 def key_items(text: str) -> tuple[set[str], set[str]]:
     """(numbers and references, content-word stems) of a text."""
-    words = normalize(text).split(" ")
-    numbers = {f"{n.value:g}" for n in parse_numbers(words, "en")}
+    words = normalize(ORDINAL.sub(r"\1", text)).split(" ")
+    parsed = parse_numbers(words, "en")
+    numbers = {f"{n.value:g}" for n in parsed}
     numbers |= {ref.lower() for ref in REF.findall(text)}
-    stems = {w[:5] for w in words if w.isalpha() and len(w) > 2 and w not in STOP}
+    # Words that spell a number ("two", "lakh") are already counted as that number.
+    in_number = {i for n in parsed for i in range(n.start, n.end)}
+    stems = {
+        w[:5]
+        for i, w in enumerate(words)
+        if w.isalpha() and len(w) > 2 and w not in STOP and i not in in_number
+    }
     return numbers, stems
 
 
-def coverage(point: str, summary: str) -> tuple[bool, int, int]:
-    """(covered, numbers found, numbers in point)."""
+def _summary_stems(summary: str) -> set[str]:
+    words = normalize(summary).split(" ")
+    joined = {(a + b)[:5] for a, b in itertools.pairwise(words) if a.isalpha()}
+    return key_items(summary)[1] | joined
+
+
+def coverage(point: str, summary: str) -> dict[str, Any]:
+    """Whether the summary covers a point, with the point's found and missing items."""
     p_num, p_words = key_items(point)
-    s_num, s_words = key_items(summary)
-    total = len(p_num) + len(p_words)
-    found = len(p_num & s_num) + len(p_words & s_words)
-    return (total > 0 and found / total >= COVERED_SHARE), len(p_num & s_num), len(p_num)
+    s_num, s_words = key_items(summary)[0], _summary_stems(summary)
+    found = sorted(p_num & s_num) + sorted(p_words & s_words)
+    missing = sorted(p_num - s_num) + sorted(p_words - s_words)
+    total = len(found) + len(missing)
+    return {
+        "point": point,
+        "covered": total > 0 and len(found) / total >= COVERED_SHARE,
+        "found": found,
+        "missing": missing,
+        "numbers_found": len(p_num & s_num),
+        "numbers_total": len(p_num),
+    }
 
 
 def run(data: Path) -> dict[str, Any]:
     dialogues = [json.loads(line) for line in data.read_text("utf-8").splitlines() if line]
-    per_lang: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(list))
+    held_out = held_out_ids(dialogues)
+    buckets: dict[str, dict[str, dict[str, Any]]] = {
+        split: defaultdict(lambda: defaultdict(list)) for split in ("tuning", "held_out", "all")
+    }
     calls = []
     for d in dialogues:
         transcript = transcript_from_json(d)
@@ -170,19 +138,25 @@ def run(data: Path) -> dict[str, Any]:
             "overall": sent["overall"],
         }
         points = [coverage(p, result["summary"]) for p in d["summary_points"]]
-        for lang in (d["language"], "all"):
-            bucket = per_lang[lang]
+        split = "held_out" if d["id"] in held_out else "tuning"
+        for bucket in (
+            buckets[split][d["language"]],
+            buckets[split]["all"],
+            buckets["all"][d["language"]],
+            buckets["all"]["all"],
+        ):
             bucket["intent"].append(ok)
             bucket["seconds"].append(elapsed)
             for key, value in pred.items():
                 bucket[f"{key}_err"].append(abs(value - d["sentiment"][key]))
                 bucket[f"{key}_sign"].append(sign(value) == sign(d["sentiment"][key]))
-            bucket["covered"].extend(c for c, _, _ in points)
-            bucket["num_found"].append(sum(f for _, f, _ in points))
-            bucket["num_total"].append(sum(t for _, _, t in points))
+            bucket["covered"].extend(p["covered"] for p in points)
+            bucket["num_found"].append(sum(p["numbers_found"] for p in points))
+            bucket["num_total"].append(sum(p["numbers_total"] for p in points))
         calls.append(
             {
                 "id": d["id"],
+                "split": split,
                 "language": d["language"],
                 "intent": d["intent"],
                 "predicted": result["intent"],
@@ -190,17 +164,35 @@ def run(data: Path) -> dict[str, Any]:
                 "sentiment": pred,
                 "gold_sentiment": d["sentiment"],
                 "summary": result["summary"],
-                "points_covered": [c for c, _, _ in points],
+                "points": [
+                    {k: p[k] for k in ("point", "covered", "found", "missing")} for p in points
+                ],
                 "seconds": round(elapsed, 4),
             }
         )
-    report = {lang: _aggregate(bucket) for lang, bucket in sorted(per_lang.items())}
     return {
         "data": str(data),
         "definitions": __doc__.split("Definitions")[1].strip(),
-        "by_language": report,
+        "held_out_ids": sorted(held_out),
+        "splits": {
+            split: {lang: _aggregate(b) for lang, b in sorted(by_lang.items())}
+            for split, by_lang in buckets.items()
+        },
+        "examples": _examples(calls),
         "calls": calls,
     }
+
+
+def _examples(calls: list[dict[str, Any]], per_kind: int = 4) -> dict[str, Any]:
+    """A few covered and not-covered points (one per call, across languages)."""
+    out: dict[str, list[Any]] = {"covered": [], "not_covered": []}
+    for call in calls:
+        for point in call["points"]:
+            kind = "covered" if point["covered"] else "not_covered"
+            if len(out[kind]) < per_kind * 3 and not any(e["id"] == call["id"] for e in out[kind]):
+                out[kind].append({"id": call["id"], "summary": call["summary"], **point})
+                break
+    return {kind: items[::3][:per_kind] for kind, items in out.items()}
 
 
 def _aggregate(b: dict[str, list[Any]]) -> dict[str, Any]:
@@ -230,8 +222,9 @@ def main() -> None:
     report = run(args.data)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    for lang, row in report["by_language"].items():
-        print(lang, json.dumps(row))
+    for split, by_lang in report["splits"].items():
+        for lang, row in by_lang.items():
+            print(f"{split:8} {lang:5}", json.dumps(row))
 
 
 if __name__ == "__main__":

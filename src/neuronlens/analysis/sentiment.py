@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -13,6 +14,7 @@ from neuronlens.analysis.roles import agent_label, customer_label
 from neuronlens.analysis.text import Cue, Negators, compile_cues, find_cues, normalize
 from neuronlens.domain import Segment, Transcript
 
+_CLAUSE = re.compile(r"[.!?;,\u2014\u0964\u0965]+")
 NEUTRAL_BAND = 0.15
 """Scores within ±NEUTRAL_BAND of zero are labelled neutral."""
 AGENT_BASELINE = 0.2
@@ -58,9 +60,14 @@ def load_lexicon() -> Lexicon:
 def segment_polarity(text: str, lexicon: Lexicon | None = None) -> tuple[float, float]:
     """(polarity, refusal) evidence of one utterance: signed sums of cue weights."""
     lexicon = lexicon or load_lexicon()
-    normalised = normalize(text)
-    polarity = _score(normalised, lexicon.polar, lexicon, negate=True)
-    refusal = _score(normalised, lexicon.refusal, lexicon, negate=False)
+    polarity = refusal = 0.0
+    # Negation does not reach across a clause break: in "No, that's it. Thanks" the "no"
+    # answers a question and must not flip the thanks.
+    for clause in _CLAUSE.split(text):
+        normalised = normalize(clause)
+        if normalised:
+            polarity += _score(normalised, lexicon.polar, lexicon, negate=True)
+            refusal += _score(normalised, lexicon.refusal, lexicon, negate=False)
     return polarity, refusal
 
 

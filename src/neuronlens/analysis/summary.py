@@ -8,13 +8,18 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from neuronlens.analysis.entities import Entities, extract, format_amount
+from neuronlens.analysis.entities import Entities, extract
+from neuronlens.analysis.facts import CallFacts, call_facts
 from neuronlens.analysis.intent import Taxonomy
+from neuronlens.analysis.lexicon import translate
 from neuronlens.analysis.roles import agent_label, customer_label
 from neuronlens.analysis.text import Cue, compile_cues, find_cues, normalize
 from neuronlens.domain import Transcript
 
-_MAX_AMOUNTS = 5
+# A supervisor reads the summary at a glance: a few figures, not every number in the call.
+_MAX_AMOUNTS = 3
+_MAX_PERCENTS = 2
+_MAX_WHEN = 3
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,6 @@ def _actions() -> dict[str, Any]:
         "actions": [cued(item, item["id"]) for item in raw["agent_actions"]],
         "refused": cued(raw["agent_refused"], "refused"),
         "escalation": cued(raw["customer_escalation"], "escalation"),
-        "topics": [_Cued(name, name, compile_cues(ps)) for name, ps in raw["topics"].items()],
     }
 
 
@@ -52,25 +56,32 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def facts_sentence(facts: Entities) -> str | None:
-    """One sentence listing the amounts, rates, account endings and references mentioned."""
-    parts = []
-    figures = [format_amount(a) for a in facts.amounts[:_MAX_AMOUNTS]]
-    figures += [f"{p:g}%" for p in facts.percents[:3]]
-    if len(figures) == 1:
-        parts.append(f"the figure discussed was {figures[0]}")
-    elif figures:
-        parts.append(f"figures discussed were {_join(figures)}")
-    if facts.last_digits:
-        parts.append(f"the account or card number ends in {_join(facts.last_digits[:2])}")
-    if facts.references:
-        refs = facts.references[:2]
-        noun = "reference" if len(refs) == 1 else "references"
-        parts.append(f"{noun} {_join(refs)} {'was' if len(refs) == 1 else 'were'} given")
-    if not parts:
+def _article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
+def request_sentence(request: str, products: list[str], reasons: list[str], ids: Entities) -> str:
+    """Who called about what: the request, the product (with its last digits) and the reason."""
+    sentence = f"The customer {request}"
+    if products:
+        product = _join(products[:2])
+        if ids.last_digits:
+            product += f" ending {ids.last_digits[0]}"
+        sentence = f"Regarding their {product}, the customer {request}"
+    if reasons:
+        sentence += f", citing {_join(reasons[:2])}"
+    return sentence + "."
+
+
+def details_sentence(facts: CallFacts) -> str | None:
+    """The key figures and dates, phrased briefly."""
+    items = facts.amounts[:_MAX_AMOUNTS] + facts.percents[:_MAX_PERCENTS]
+    items += facts.durations[:2]
+    if facts.when:
+        items.append(" ".join(facts.when[:_MAX_WHEN]))
+    if not items:
         return None
-    sentence = "; ".join(parts)
-    return sentence[0].upper() + sentence[1:] + "."
+    return f"Details: {_join(items)}."
 
 
 def embedded_summary(
@@ -84,16 +95,20 @@ def embedded_summary(
     customer, agent = customer_label(transcript), agent_label(transcript)
     customer_texts = [normalize(s.text) for s in transcript.segments if s.speaker == customer]
     agent_texts = [normalize(s.text) for s in transcript.segments if s.speaker == agent]
-    all_texts = customer_texts + agent_texts
+    whole = " | ".join(customer_texts + agent_texts)
     entry = taxonomy.get(intent) if intent else None
     request = entry.summary if entry else "called with a general enquiry"
-    topics = [t.text for t in data["topics"] if _matches(all_texts, t)][:3]
-    about = f", regarding their {_join(topics)}" if topics else ""
-    sentences = [f"The customer {request}{about}."]
-    facts = facts_sentence(extract([s.text for s in transcript.segments], transcript.language))
-    if facts:
-        sentences.append(facts)
+    ids = extract([s.text for s in transcript.segments], transcript.language)
+    reasons = translate(" | ".join(customer_texts), "reasons") or translate(whole, "reasons")
+    sentences = [request_sentence(request, translate(whole, "products"), reasons, ids)]
+    turns = [(s.text, s.speaker == agent) for s in transcript.segments]
+    details = details_sentence(call_facts(turns, transcript.language))
+    if details:
+        sentences.append(details)
     done = [a.text for a in data["actions"] if _matches(agent_texts, a)]
+    if ids.references:
+        refs = _join(ids.references[:2])
+        done.append(f"gave reference {refs}")
     refused = _matches(agent_texts, data["refused"])
     if done and refused:
         sentences.append(f"The agent {_join(done)}, but {data['refused'].text} in part.")

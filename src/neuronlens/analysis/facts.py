@@ -1,0 +1,141 @@
+"""Facts of a call for its summary: labelled amounts and rates, dates, times, durations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from neuronlens.analysis.entities import Entities, _classify, format_amount
+from neuronlens.analysis.lexicon import Hit, find
+from neuronlens.analysis.numbers import Number, parse_numbers
+from neuronlens.analysis.text import normalize, sentences
+
+# Words joining the two ends of a range: "6 से 7 बजे", "between 6 and 7 PM", "ஆறு முதல் ஏழு".
+_RANGE = {"se", "to", "and", "से", "ते", "आणि", "முதல்", "லிருந்து", "நுந்து", "నుంచి", "నుండి", "మధ్య"}
+_NO_LABEL = {"charge", "transaction", "credit", "loan"}
+"""Labels too generic to lead a phrase alone, used only when nothing closer names the figure."""
+
+
+@dataclass
+class CallFacts:
+    """English phrases for the facts of one call, each list in order of first mention."""
+
+    amounts: list[str] = field(default_factory=list)
+    percents: list[str] = field(default_factory=list)
+    when: list[str] = field(default_factory=list)
+    durations: list[str] = field(default_factory=list)
+    _values: set[float] = field(default_factory=set)
+
+    def add(self, kind: str, phrase: str) -> None:
+        items: list[str] = getattr(self, kind)
+        if phrase not in items:
+            items.append(phrase)
+
+
+def _near(hits: list[Hit], number: Number, reach: int = 4) -> Hit | None:
+    """The hit closest to the number within ``reach`` tokens on either side."""
+    best: tuple[int, Hit] | None = None
+    for hit in hits:
+        gap = number.start - hit.end if hit.end <= number.start else hit.start - number.end
+        if 0 <= gap <= reach and (best is None or gap < best[0]):
+            best = (gap, hit)
+    return best[1] if best else None
+
+
+def _starts_at(hits: list[Hit], index: int, slack: int = 0) -> Hit | None:
+    return next((h for h in hits if index <= h.start <= index + slack), None)
+
+
+def _clock(value: float, period: str | None) -> str:
+    hour, minutes = int(value), round((value - int(value)) * 60)
+    if period is None:
+        # Unqualified hours in a contact centre's day: 7-11 are mornings, 12 noon, 1-6 afternoons.
+        period = "noon" if hour == 12 else ("AM" if 7 <= hour <= 11 else "PM")
+    text = f"{hour}:{minutes:02d}" if minutes else str(hour)
+    return f"{text} {period}" if period != "noon" else "12 noon"
+
+
+def _duration(value: float, unit: str) -> str:
+    plural = "" if value == 1 else "s"
+    return f"{value:g} {unit}{plural}"
+
+
+def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) -> None:
+    """Add the facts of one utterance; ``future`` reads Hindi कल as tomorrow."""
+    normalised = normalize(text)
+    words = normalised.split(" ")
+    base = lang.split("-")[0].lower()
+    hits = {
+        cat: find(normalised, cat)
+        for cat in ("terms", "units", "hour_markers", "periods", "day_markers", "months")
+    }
+    numbers = parse_numbers(words, base)
+    times: list[str] = []
+    previous: Number | None = None
+    for number in numbers:
+        unit = _starts_at(hits["units"], number.end)
+        marker = _starts_at(hits["hour_markers"], number.end)
+        period = _near(hits["periods"], number, 3)
+        month = _starts_at(hits["months"], number.end) or _starts_at(
+            hits["day_markers"], number.end
+        )
+        value = number.value
+        if number.digits is None and month is not None and 1 <= value <= 31:
+            year = _starts_at([Hit("", n.start, n.end) for n in numbers], month.end)
+            if year is None:  # a day with a year is a birth date, not a fact of this call
+                label = month.english if month in hits["months"] else ""
+                facts.add("when", f"{value:g} {label}" if label else f"the {_ordinal(value)}")
+        elif (
+            unit is not None and marker is None and value <= (30 if unit.english == "year" else 400)
+        ):
+            facts.add("durations", _duration(value, unit.english))
+        elif (marker is not None or (period is not None and value <= 12)) and 0 < value <= 12.75:
+            clock = _clock(value, period.english if period else None)
+            joined = previous is not None and times and previous.end + 1 == number.start
+            if joined and previous is not None and words[previous.end] in _RANGE:
+                times[-1] = f"{times[-1].split(' ')[0]}-{clock}"
+                previous = number
+                continue
+            times.append(clock)
+        else:
+            found = Entities()
+            _classify(words, number, found)
+            term = _near(hits["terms"], number)
+            name = term.english if term else ""
+            if found.percents and value not in facts._values:
+                facts._values.add(value)
+                facts.add("percents", f"{value:g}% {name}".strip())
+            elif found.amounts and value not in facts._values:
+                facts._values.add(value)
+                facts.add("amounts", _amount_phrase(value, name))
+        previous = number
+    for category in ("relative", "weekdays"):
+        for hit in find(normalised, category):
+            day = hit.english
+            if day == "tomorrow" and base == "hi" and not future and "कल" in words[hit.start]:
+                continue
+            facts.add("when", f"on {day}" if category == "weekdays" else day)
+    for clock in times:
+        facts.add("when", f"at {clock}")
+
+
+def _amount_phrase(value: float, name: str) -> str:
+    amount = format_amount(value)
+    if not name or name in _NO_LABEL:
+        return f"{name} of {amount}" if name in ("loan", "transaction", "charge") else amount
+    return f"{name} of {amount}"
+
+
+def _ordinal(value: float) -> str:
+    day = int(value)
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def call_facts(turns: list[tuple[str, bool]], lang: str) -> CallFacts:
+    """Facts of a call from (text, spoken by the agent) turns."""
+    facts = CallFacts()
+    for text, by_agent in turns:
+        # A figure's label must come from its own clause, not from the next sentence.
+        for clause in sentences(text):
+            segment_facts(clause, lang, facts, future=by_agent)
+    return facts
