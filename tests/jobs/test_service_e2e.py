@@ -91,7 +91,8 @@ def test_a_hindi_clip_comes_back_as_a_devanagari_transcript(
     assert isinstance(body["summary"], str) and body["summary"]
     assert -1 <= body["sentiment"]["overall"] <= 1
     assert body["sentiment"]["label"] in {"positive", "neutral", "negative"}
-    assert isinstance(body["intent"], str) and 0 <= body["intent_confidence"] <= 1
+    # A 3-second read sentence carries no service intent: null is the honest answer.
+    assert body["intent"] is None or 0 <= body["intent_confidence"] <= 1
     assert body["qa"] is None
 
     stored = settings.audio_dir / job_id

@@ -64,7 +64,9 @@ def run_pipeline(
     segments = asr.transcribe(
         audio.mono(), language, model, progress=lambda fraction: report("transcribe", fraction)
     )
-    transcript = Transcript(language=language.code, duration=audio.duration, segments=tuple(segments))
+    transcript = Transcript(
+        language=language.code, duration=audio.duration, segments=tuple(segments)
+    )
     report("analyse", 0.0)
     analysis = analyze_transcript(transcript, request.features, settings)
     report("analyse", 1.0)
