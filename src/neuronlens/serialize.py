@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,20 +47,22 @@ def job_to_body(job: Job) -> dict[str, Any]:
 
 def transcript_to_json(transcript: Transcript) -> list[dict[str, Any]]:
     """Transcript segments in the API's shape (times rounded to milliseconds)."""
-    segments = []
-    for segment in transcript.segments:
-        item = asdict(segment)
-        item["start"] = round(segment.start, 3)
-        item["end"] = round(segment.end, 3)
-        item["confidence"] = round(segment.confidence, 3)
-        item["words"] = [
-            {
-                "word": word.word,
-                "start": round(word.start, 3),
-                "end": round(word.end, 3),
-                "confidence": round(word.confidence, 3),
-            }
-            for word in segment.words
-        ]
-        segments.append(item)
-    return segments
+    return [
+        {
+            "speaker": segment.speaker,
+            "start": round(segment.start, 3),
+            "end": round(segment.end, 3),
+            "text": segment.text,
+            "confidence": round(segment.confidence, 3),
+            "words": [
+                {
+                    "word": word.word,
+                    "start": round(word.start, 3),
+                    "end": round(word.end, 3),
+                    "confidence": round(word.confidence, 3),
+                }
+                for word in segment.words
+            ],
+        }
+        for segment in transcript.segments
+    ]
