@@ -24,6 +24,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    secret_key: SecretStr | None = None
+    """Signs sessions and encrypts stored webhook secrets; default: ``<data_dir>/secret.key``."""
 
     # Ingestion
     allow_private_urls: bool = False

@@ -84,3 +84,7 @@ jobs = sa.Table(
     sa.Index("ix_jobs_account_id_id", "account_id", "id"),
     sa.Index("ix_jobs_status_fetch_state", "status", "fetch_state"),
 )
+
+# --- webhooks (migration 0002) -------------------------------------------------------------
+
+# --- scorecards (migration 0003) -----------------------------------------------------------
