@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from neuronlens.config import Settings
-from neuronlens.pipeline.models import ModelRegistry
+from neuronlens.pipeline.models import ModelRegistry, prepare_speaker_encoder
 from neuronlens.storage.db import make_engine, migrate
 from neuronlens.storage.repository import Repository
 from tests.support.databases import BACKENDS, database_url_for
@@ -71,4 +71,6 @@ def model_registry() -> ModelRegistry:
     # Under pytest-xdist every worker process has its own model: one thread each, so two
     # workers on two cores do not fight over them.
     threads = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 0
-    return ModelRegistry(Settings(model_cache_dir=MODELS_DIR, cpu_threads=threads))
+    settings = Settings(model_cache_dir=MODELS_DIR, cpu_threads=threads)
+    prepare_speaker_encoder(settings)  # the GE2E ONNX graph, built once into the shared cache
+    return ModelRegistry(settings)

@@ -22,6 +22,8 @@ from neuronlens.errors import ModelUnavailable
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
+    from neuronlens.pipeline.speaker_encoder import SpeakerEncoder
+
 EMBEDDED_DIRNAME = "whisper-base"
 MARKER_NAME = ".verified.json"
 
@@ -247,6 +249,13 @@ def prepare(settings: Settings, *, full_check: bool = True) -> Path:
     return embedded_model_dir(settings.models_dir, full_check=full_check)
 
 
+def prepare_speaker_encoder(settings: Settings) -> Path:
+    """Verify the GE2E weights and build the speaker encoder's ONNX graph into the model cache."""
+    from neuronlens.pipeline.speaker_encoder import onnx_path
+
+    return onnx_path(settings.models_dir)
+
+
 class ModelRegistry:
     """Loads each Whisper model once per process and hands out the shared instance."""
 
@@ -256,6 +265,8 @@ class ModelRegistry:
         self._models: dict[str, WhisperModel] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._speaker_encoder: SpeakerEncoder | None = None
+        self._speaker_lock = threading.Lock()
 
     @property
     def settings(self) -> Settings:
@@ -274,6 +285,16 @@ class ModelRegistry:
                 with self._guard:
                     self._models[model_name] = model
         return self._models[model_name]
+
+    def speaker_encoder(self) -> SpeakerEncoder:
+        """The GE2E speaker encoder (ONNX, built once into the model cache), loaded once."""
+        from neuronlens.pipeline.speaker_encoder import SpeakerEncoder
+
+        with self._speaker_lock:
+            if self._speaker_encoder is None:
+                path = prepare_speaker_encoder(self._settings)
+                self._speaker_encoder = SpeakerEncoder(path, self._settings.threads)
+            return self._speaker_encoder
 
     def resolve(self, model_name: str) -> str:
         """The local directory holding ``model_name`` (raises ModelUnavailable if absent)."""

@@ -9,14 +9,23 @@ from typing import Any
 
 from neuronlens.analysis import FEATURES as ANALYSIS_FEATURES
 from neuronlens.analysis import analyze, options_from_settings
+from neuronlens.analysis.scorecard import score_stored, scoring_options
 from neuronlens.config import Settings
-from neuronlens.domain import Audio, JobRequest, Transcript
+from neuronlens.domain import (
+    Audio,
+    Feature,
+    JobRequest,
+    SpeakerReport,
+    StoredScorecard,
+    Transcript,
+)
 from neuronlens.errors import NoSpeechDetected, ValidationFailed
 from neuronlens.languages import lookup
 from neuronlens.pipeline import asr
 from neuronlens.pipeline.audio import decode_audio, is_silent
 from neuronlens.pipeline.models import ModelRegistry
-from neuronlens.serialize import transcript_to_json
+from neuronlens.pipeline.speakers import transcribe_with_speakers
+from neuronlens.serialize import speaker_report_to_json, transcript_to_json
 
 ProgressCallback = Callable[[str, float], None]
 """Called with a stage name and the fraction of that stage done (0..1)."""
@@ -27,6 +36,7 @@ class PipelineResult:
     transcript: Transcript
     analysis: dict[str, Any] = field(default_factory=dict)
     """summary / sentiment / intent results for the requested features."""
+    speakers: SpeakerReport | None = None
 
     @property
     def duration(self) -> float:
@@ -34,7 +44,8 @@ class PipelineResult:
 
     def to_json(self) -> dict[str, Any]:
         """The stored result: what the job body shows once completed."""
-        return {"transcript": transcript_to_json(self.transcript), **self.analysis}
+        extra = speaker_report_to_json(self.speakers) if self.speakers else {}
+        return {"transcript": transcript_to_json(self.transcript), **extra, **self.analysis}
 
 
 def run_pipeline(
@@ -45,6 +56,7 @@ def run_pipeline(
     *,
     on_progress: ProgressCallback | None = None,
     on_decoded: Callable[[Audio], None] | None = None,
+    scorecard: StoredScorecard | None = None,
 ) -> PipelineResult:
     """Decode, check for speech, transcribe and analyse one recording."""
     language = lookup(request.language)
@@ -61,22 +73,34 @@ def run_pipeline(
         raise NoSpeechDetected("the recording is silent: no speech to transcribe")
 
     model = models.whisper(settings.model_for(language.code))
-    segments = asr.transcribe(
-        audio.mono(), language, model, progress=lambda fraction: report("transcribe", fraction)
+    attributed = transcribe_with_speakers(
+        audio,
+        request.num_speakers,
+        lambda samples, progress: asr.transcribe(samples, language, model, progress=progress),
+        models.speaker_encoder,
+        report,
     )
     transcript = Transcript(
-        language=language.code, duration=audio.duration, segments=tuple(segments)
+        language=language.code, duration=audio.duration, segments=attributed.segments
     )
     report("analyse", 0.0)
-    analysis = analyze_transcript(transcript, request.features, settings)
+    analysis = analyze_transcript(transcript, request.features, settings, scorecard=scorecard)
     report("analyse", 1.0)
-    return PipelineResult(transcript=transcript, analysis=analysis)
+    return PipelineResult(transcript=transcript, analysis=analysis, speakers=attributed.report)
 
 
 def analyze_transcript(
-    transcript: Transcript, features: tuple[str, ...], settings: Settings
+    transcript: Transcript,
+    features: tuple[str, ...],
+    settings: Settings,
+    *,
+    scorecard: StoredScorecard | None = None,
 ) -> dict[str, Any]:
-    """The requested analysis features over a transcript (empty when none are requested)."""
-    if not any(name in ANALYSIS_FEATURES for name in features):
-        return {}
-    return analyze(transcript, features, options_from_settings(settings))
+    """The requested analysis features over a transcript (empty when none are requested);
+    ``qa`` when ``qa_scoring`` is requested with a scorecard."""
+    result: dict[str, Any] = {}
+    if any(name in ANALYSIS_FEATURES for name in features):
+        result = analyze(transcript, features, options_from_settings(settings))
+    if Feature.QA_SCORING.value in features and scorecard is not None:
+        result["qa"] = score_stored(transcript, scorecard, scoring_options(settings))
+    return result

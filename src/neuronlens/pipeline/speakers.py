@@ -1,0 +1,124 @@
+"""Transcribe with speakers: stereo channels or mono clustering, then roles and talk metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from neuronlens.domain import Audio, Segment, SpeakerReport, SpeakerSummary
+from neuronlens.errors import NoSpeechDetected
+from neuronlens.pipeline.diarize import DiarizeOptions, diarize_mono
+from neuronlens.pipeline.diarize_stereo import (
+    drop_bleed,
+    frame_levels,
+    merge_channels,
+    one_party_per_channel,
+)
+from neuronlens.pipeline.roles import apply_labels, decide_roles, role_labels
+from neuronlens.pipeline.speaker_windows import Encoder
+from neuronlens.pipeline.talk_metrics import talk_intervals, talk_metrics
+
+Transcriber = Callable[[np.ndarray, Callable[[float], None] | None], list[Segment]]
+"""Mono 16 kHz samples and a progress callback -> segments (``asr.transcribe`` bound)."""
+
+
+@dataclass(frozen=True)
+class Attributed:
+    segments: tuple[Segment, ...]
+    report: SpeakerReport
+
+
+def transcribe_with_speakers(
+    audio: Audio,
+    num_speakers: int,
+    transcribe: Transcriber,
+    encoder: Callable[[], Encoder],
+    progress: Callable[[str, float], None],
+    options: DiarizeOptions | None = None,
+) -> Attributed:
+    """Speaker-attributed, role-labelled segments of ``audio`` with the speakers report."""
+    channels: dict[str, int] = {}
+    if num_speakers >= 2 and one_party_per_channel(audio):
+        method = "stereo_channels"
+        levels = frame_levels(audio.samples)
+        per_channel: list[list[Segment]] = []
+        for channel in range(2):
+            try:
+                heard = transcribe(audio.samples[channel], _halves(progress, channel))
+            except NoSpeechDetected:
+                heard = []
+            per_channel.append(drop_bleed(heard, channel, levels))
+            channels[f"speaker_{channel + 1}"] = channel
+        segments = merge_channels(per_channel)
+        if not segments:
+            raise NoSpeechDetected("no speech found in either channel")
+    else:
+        samples = audio.mono()
+        segments = transcribe(samples, lambda f: progress("transcribe", f))
+        progress("diarize", 0.0)
+        if num_speakers >= 2:
+            method = "clustering"
+            segments = list(
+                diarize_mono(samples, segments, num_speakers, encoder(), options).segments
+            )
+        else:
+            method = "single_speaker"
+            segments = [replace(s, speaker="speaker_1") for s in segments]
+        progress("diarize", 1.0)
+    return label_roles(segments, audio.duration, num_speakers, method, channels)
+
+
+def _halves(progress: Callable[[str, float], None], half: int) -> Callable[[float], None]:
+    """Transcription progress of one of two channels, as a share of the whole stage."""
+    return lambda fraction: progress("transcribe", (half + fraction) / 2)
+
+
+def label_roles(
+    segments: Sequence[Segment],
+    duration: float,
+    num_speakers: int,
+    method: str,
+    channels: dict[str, int] | None = None,
+) -> Attributed:
+    """Rename speakers to agent/customer (or neutral labels) and measure their talk."""
+    talk = {s: sum(e - b for b, e in v) for s, v in talk_intervals(segments).items()}
+    decision = decide_roles(segments, talk)
+    mapping = role_labels(segments, decision)
+    renamed = apply_labels(segments, mapping)
+    metrics = talk_metrics(renamed, duration)
+    total = metrics.total_talk_time or 1.0
+    summaries = []
+    for old, new in mapping.items():
+        own = [s for s in renamed if s.speaker == new]
+        role = new if new in ("agent", "customer") else None
+        speaking = metrics.talk_time_by_speaker.get(new, 0.0)
+        summaries.append(
+            SpeakerSummary(
+                label=new,
+                role=role,
+                role_confidence=decision.confidence if role else None,
+                talk_time=speaking,
+                talk_share=round(speaking / total, 3),
+                turns=_turn_count(renamed, new),
+                words=sum(len(s.words) or len(s.text.split()) for s in own),
+                channel=(channels or {}).get(old),
+            )
+        )
+    summaries.sort(key=lambda s: (s.label not in ("agent", "customer"), s.label))
+    report = SpeakerReport(
+        method=method,
+        speakers_requested=num_speakers,
+        speakers_found=len(mapping),
+        roles_assigned=decision.assigned,
+        roles_note=decision.note,
+        speakers=tuple(summaries),
+        metrics=metrics,
+    )
+    return Attributed(tuple(sorted(renamed, key=lambda s: (s.start, s.end))), report)
+
+
+def _turn_count(segments: Sequence[Segment], label: str) -> int:
+    ordered = [s.speaker for s in sorted(segments, key=lambda s: s.start)]
+    return sum(1 for i, s in enumerate(ordered) if s == label and (i == 0 or ordered[i - 1] != s))
