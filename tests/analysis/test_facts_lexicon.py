@@ -70,3 +70,19 @@ def test_lexicon_translates_domain_terms() -> None:
 def test_negation_stops_at_a_clause_break() -> None:
     assert segment_polarity("No, that's all. Thanks a lot.")[0] > 0
     assert segment_polarity("I am not happy with this")[0] < 0
+
+
+def test_fused_fractions_and_hundreds() -> None:
+    from neuronlens.analysis.numbers import parse_numbers
+    from neuronlens.analysis.text import normalize
+
+    cases = [
+        ("साडेपंधरा टक्के", "mr", [15.5]),  # साडे fused: fifteen and a half
+        ("नऊ हजार साडेसातशे", "mr", [9750.0]),  # 9000 + 7.5 hundred
+        ("पाचशे नव्वद", "mr", [590.0]),  # सातशे/पाचशे: fused hundreds
+        ("पावणेदोन लाख", "mr", [175000.0]),  # a quarter less than two lakh
+        ("పదిహేనున్నర శాతం", "te", [15.5]),  # -న్నర: and a half
+        ("साढ़े दस हज़ार", "hi", [10500.0]),
+    ]
+    for text, lang, expected in cases:
+        assert [n.value for n in parse_numbers(normalize(text).split(" "), lang)] == expected, text

@@ -99,7 +99,9 @@ def test_timeout_falls_back(chat_server: FakeChatServer, calls: dict[str, Transc
     chat_server.script = [("slow", 3.0, VALID)]
     start = time.perf_counter()
     result = analyze(calls["en-006"], FEATURES, _options(chat_server, timeout=0.3, retries=1))
-    assert time.perf_counter() - start < 2.5
+    # Under 3 s: it gave up on the slow answer (3 s) instead of waiting; the margin above
+    # 2 x 0.3 s is for a loaded machine.
+    assert time.perf_counter() - start < 2.9
     assert result["intent"] == "dnd_request" and result["summary"] != VALID["summary"]
     assert len(chat_server.requests) == 2
 

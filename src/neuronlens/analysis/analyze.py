@@ -8,6 +8,7 @@ from typing import Any
 
 from neuronlens.analysis.intent import detect_intent, load_taxonomy
 from neuronlens.analysis.llm import LLMConfig, llm_analyze
+from neuronlens.analysis.outcome import call_outcome
 from neuronlens.analysis.roles import customer_label
 from neuronlens.analysis.sentiment import analyze_sentiment, label_for, timeline
 from neuronlens.analysis.summary import embedded_summary
@@ -69,7 +70,8 @@ def analyze(
             {"id": intent_id, "confidence": share} for intent_id, share in detected.candidates
         ]
     entry = taxonomy.get(intent) if intent else None
-    sentiment = analyze_sentiment(transcript, entry.sentiment_prior if entry else 0.0)
+    outcome = call_outcome(transcript)  # shared by sentiment and summary
+    sentiment = analyze_sentiment(transcript, entry.sentiment_prior if entry else 0.0, outcome)
     if "sentiment" in llm:
         sentiment = _from_llm(transcript, llm["sentiment"], sentiment)
     if "sentiment" in wanted:
@@ -78,7 +80,7 @@ def analyze(
         customer = customer_label(transcript)
         score = sentiment["speakers"].get(customer) if customer else sentiment["overall"]
         result["summary"] = llm.get("summary") or embedded_summary(
-            transcript, intent, taxonomy, score
+            transcript, intent, taxonomy, score, outcome
         )
     return result
 

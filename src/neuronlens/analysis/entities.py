@@ -57,6 +57,9 @@ _NOT_REF = {
     "am",
     "pm",
 }
+# Short English words before spoken digits ("Mobile is nine eight two zero"): not a code prefix.
+_NOT_REF |= {"is", "my", "no", "to", "of", "on", "at", "in", "it", "me", "we", "be", "was", "for"}
+_NOT_REF |= {"are", "has", "its", "our", "you", "your", "ends", "with"}
 
 
 @dataclass

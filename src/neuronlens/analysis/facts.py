@@ -11,6 +11,14 @@ from neuronlens.analysis.text import normalize, sentences
 
 # Words joining the two ends of a range: "6 से 7 बजे", "between 6 and 7 PM", "ஆறு முதல் ஏழு".
 _RANGE = {"se", "to", "and", "से", "ते", "आणि", "முதல்", "லிருந்து", "நுந்து", "నుంచి", "నుండి", "మధ్య"}
+# A deadline ("within 7 days", "सात दिन में", "ஏழு நாளுக்குள்", "ఏడు రోజుల్లో") rather than a span
+# in the past: English puts the marker before the number, the Indian languages after the unit,
+# as a word (में, अंदर, मध्ये) or a suffix on it (-க்குள், -లో, -ांत).
+_WITHIN_BEFORE = {"within"}
+_WITHIN_AFTER = {"में", "अंदर", "भीतर", "मध्ये", "आत", "లోపు", "లోగా"}
+_WITHIN_SUFFIX = ("க்குள்", "க்குள்ள", "లో", "లోపు", "ांत", "ात", "ामध्ये")
+_PAST = {"last", "past", "previous", "पिछले", "पिछला", "मागील", "गेल्या", "கடந்த", "గత", "గడిచిన"}
+_GST = {"gst", "जीएसटी", "ஜிஎஸ்டி", "జీఎస్టీ", "tax", "टैक्स"}
 _NO_LABEL = {"charge", "transaction", "credit", "loan"}
 """Labels too generic to lead a phrase alone, used only when nothing closer names the figure."""
 
@@ -87,7 +95,10 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
         elif (
             unit is not None and marker is None and value <= (30 if unit.english == "year" else 400)
         ):
-            facts.add("durations", _duration(value, unit.english))
+            phrase = _duration(value, unit.english)
+            if _is_deadline(words, number, unit):
+                phrase = f"within {phrase}"
+            facts.add("durations", phrase)
         elif (marker is not None or (period is not None and value <= 12)) and 0 < value <= 12.75:
             clock = _clock(value, period.english if period else None)
             joined = previous is not None and times and previous.end + 1 == number.start
@@ -106,7 +117,10 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
                 facts.add("percents", f"{value:g}% {name}".strip())
             elif found.amounts and value not in facts._values:
                 facts._values.add(value)
-                facts.add("amounts", _amount_phrase(value, name))
+                phrase = _amount_phrase(value, name)
+                if _GST.intersection(words[number.end : number.end + 4]):
+                    phrase += " plus GST"  # "750 रुपये और उस पे लगा GST": tax on top
+                facts.add("amounts", phrase)
         previous = number
     for category in ("relative", "weekdays"):
         for hit in find(normalised, category):
@@ -116,6 +130,19 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
             facts.add("when", f"on {day}" if category == "weekdays" else day)
     for clock in times:
         facts.add("when", f"at {clock}")
+
+
+def _is_deadline(words: list[str], number: Number, unit: Hit) -> bool:
+    """True when the duration is a time limit from now, not a span in the past."""
+    before = words[number.start - 1] if number.start > 0 else ""
+    if before in _PAST:
+        return False
+    after = words[unit.end] if unit.end < len(words) else ""
+    return (
+        before in _WITHIN_BEFORE
+        or after in _WITHIN_AFTER
+        or words[unit.end - 1].endswith(_WITHIN_SUFFIX)
+    )
 
 
 def _amount_phrase(value: float, name: str) -> str:

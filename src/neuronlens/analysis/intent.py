@@ -108,14 +108,11 @@ def intent_scores(transcript: Transcript, taxonomy: Taxonomy) -> tuple[dict[str,
             weight = 1.0 if segment.speaker == customer else taxonomy.agent_weight
         text = normalize(segment.text)
         hits: dict[str, float] = {}
-        for intent in taxonomy.intents:
-            matched = {cue.phrase: cue for cue, _, _ in find_cues(text, intent.cues)}
-            if not matched:
-                continue
+        for intent_id, matched in _resolved_matches(text, taxonomy).items():
             # Multi-word cues are more specific than single words; a segment counts once
             # per cue so a repeated word does not outvote a different intent.
             evidence = sum(1.0 + 0.5 * min(cue.phrase.count(" "), 2) for cue in matched.values())
-            hits[intent.id] = weight * min(evidence, 3.0)
+            hits[intent_id] = weight * min(evidence, 3.0)
         if hits and weight >= 0.7:
             voiced.update(hits)
             if not stated:
@@ -126,6 +123,25 @@ def intent_scores(transcript: Transcript, taxonomy: Taxonomy) -> tuple[dict[str,
         for intent_id, score in hits.items():
             scores[intent_id] += score
     return scores, voiced
+
+
+def _resolved_matches(text: str, taxonomy: Taxonomy) -> dict[str, dict[str, Cue]]:
+    """Cue matches per intent, where a longer cue of one intent hides the shorter cues of other
+    intents inside it: "minimum balance charge" is about a charge, not a balance enquiry."""
+    found = [
+        (intent.id, cue, start, end)
+        for intent in taxonomy.intents
+        for cue, start, end in find_cues(text, intent.cues)
+    ]
+    found.sort(key=lambda item: item[2] - item[3])
+    taken: list[tuple[str, int, int]] = []
+    out: dict[str, dict[str, Cue]] = {}
+    for intent_id, cue, start, end in found:
+        if any(o != intent_id and start >= s and end <= e for o, s, e in taken):
+            continue
+        taken.append((intent_id, start, end))
+        out.setdefault(intent_id, {})[cue.phrase] = cue
+    return out
 
 
 def detect_intent(transcript: Transcript, taxonomy: Taxonomy | None = None) -> IntentResult:

@@ -62,9 +62,7 @@ def find(normalised: str, category: str) -> list[Hit]:
     spans: list[tuple[int, int, str]] = []
     for term in lexicon()[category]:
         for cue in term.cues:
-            spans.extend(
-                (m.start(), m.end(), term.english) for m in cue.pattern.finditer(normalised)
-            )
+            spans.extend((m.start(), m.end(), term.english) for m in cue.finditer(normalised))
     spans.sort(key=lambda s: (s[0] - s[1], s[0]))
     taken: list[tuple[int, int, str]] = []
     for start, end, english in spans:

@@ -103,6 +103,8 @@ def _word_parts(token: str, lang: str) -> list[tuple[str, float]]:
         return [("v", values[token])]
     if token in mults:
         return [("m", mults[token])]
+    if lang == "mr" and token.endswith("शे") and token[:-2] in values:
+        return [("v", values[token[:-2]]), ("m", 100)]  # सातशे: seven hundred, one word
     if lang in ("hi", "mr", "en"):
         # Hindi/Marathi inflect the big multipliers (लाखों, हजारांचा); short words must match
         # whole, or दस would match दस्तावेज.
@@ -213,9 +215,17 @@ def _compound(
             frac, j = decimals
             current += frac
             continue
+        glued = _glued_fraction(word, fractions)
+        if glued is not None and seen and not (scaled and current == 0):
+            break  # a new number, unless it fills the hundreds: "नऊ हजार साडेसातशे" (9750)
+        if glued is not None:
+            kind, word = glued
+            bonus = {"plus_half": 0.5, "plus_quarter": 0.25, "minus_quarter": -0.25}[kind]
         parts = _word_parts(word, lang)
         if not parts:
             break
+        if word.endswith(_AND_A_HALF) and len(parts) == 1 and parts[0][0] == "v":
+            parts = [("v", parts[0][1] + 0.5)]  # Telugu "పదిహేనున్నర": fifteen and a half
         stop = False
         for kind, value in parts:
             if kind == "v":
@@ -246,6 +256,18 @@ def _compound(
     if not seen or j == i:
         return None
     return Number(i, j, total + current, scaled=scaled)
+
+
+_AND_A_HALF = ("న్నర",)
+_GLUED_KINDS = ("plus_half", "plus_quarter", "minus_quarter")
+
+
+def _glued_fraction(word: str, fractions: dict[str, str]) -> tuple[str, str] | None:
+    """("plus_half", "पंधरा") for Marathi/Hindi written as one word: "साडेपंधरा" (15.5)."""
+    for prefix, kind in fractions.items():
+        if kind in _GLUED_KINDS and len(word) > len(prefix) + 1 and word.startswith(prefix):
+            return kind, word[len(prefix) :]
+    return None
 
 
 def _next_not_unit(words: list[str], j: int) -> bool:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from neuronlens.analysis.outcome import Outcome, call_outcome
 from neuronlens.analysis.roles import agent_label, customer_label
 from neuronlens.analysis.text import Cue, Negators, compile_cues, find_cues, normalize
 from neuronlens.domain import Segment, Transcript
@@ -17,8 +18,23 @@ from neuronlens.domain import Segment, Transcript
 _CLAUSE = re.compile(r"[.!?;,\u2014\u0964\u0965]+")
 NEUTRAL_BAND = 0.15
 """Scores within ±NEUTRAL_BAND of zero are labelled neutral."""
-AGENT_BASELINE = 0.2
+AGENT_BASELINE = 0.4
 """A professional agent's tone when nothing marks it either way."""
+AGENT_LEXICAL = 0.6
+AGENT_REFUSAL = 0.4
+"""Agents repeat the customer's problem words ("fraud", "stolen"), so their own words weigh
+less than the customer's; refusals pull them down. Fitted like the customer weights below."""
+CUSTOMER_SHARE = 0.7
+"""The overall score is this share the customer's feeling, the rest the agent's."""
+# How the customer's score combines its evidence: their own words (lexical), the intent's
+# typical feeling (prior), the agent's refusals, whether the agent resolved or moved the
+# request forward, and whether the customer threatened to go elsewhere. Fitted by grid search
+# on bench/nlp.py's tuning split only (a plateau: neighbouring values score within 2 points).
+CUSTOMER_LEXICAL = 0.7
+CUSTOMER_PRIOR = 1.2
+CUSTOMER_REFUSAL = 0.3
+CUSTOMER_RESOLVED = 0.2
+CUSTOMER_THREAT = 0.3
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,19 @@ def load_lexicon() -> Lexicon:
 
 def segment_polarity(text: str, lexicon: Lexicon | None = None) -> tuple[float, float]:
     """(polarity, refusal) evidence of one utterance: signed sums of cue weights."""
-    lexicon = lexicon or load_lexicon()
+    if lexicon is None or lexicon is load_lexicon():
+        # The analysers ask about the same utterance several times (speaker score, refusals,
+        # timeline); with the built-in lexicon the answer depends on the text alone.
+        return _builtin_polarity(text)
+    return _polarity(text, lexicon)
+
+
+@lru_cache(maxsize=4096)
+def _builtin_polarity(text: str) -> tuple[float, float]:
+    return _polarity(text, load_lexicon())
+
+
+def _polarity(text: str, lexicon: Lexicon) -> tuple[float, float]:
     polarity = refusal = 0.0
     # Negation does not reach across a clause break: in "No, that's it. Thanks" the "no"
     # answers a question and must not flip the thanks.
@@ -78,7 +106,7 @@ def _score(
     for cue, weight in table:
         hits.extend(
             (start, end, weight)
-            for m in cue.pattern.finditer(normalised)
+            for m in cue.finditer(normalised)
             for start, end in [(m.start(), m.end())]
         )
     # Longest match first; a shorter cue inside it is the same words, not more evidence
@@ -139,27 +167,40 @@ def label_for(score: float) -> str:
     return "neutral"
 
 
-def analyze_sentiment(transcript: Transcript, prior: float = 0.0) -> dict[str, Any]:
+def analyze_sentiment(
+    transcript: Transcript, prior: float = 0.0, outcome: Outcome | None = None
+) -> dict[str, Any]:
     """{"overall", "speakers": {label: score}, "label", "timeline": [per quarter]}.
 
     ``prior`` is the typical customer feeling for the detected intent (a fraud victim is
-    distressed even when polite); it shifts the customer's score, not the agent's."""
+    distressed even when polite); it shifts the customer's score, not the agent's. ``outcome``
+    (computed when not given) adds how the call went: resolved, refused, customer threats."""
     lexicon = load_lexicon()
+    outcome = outcome or call_outcome(transcript)
     duration = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
     by_speaker: dict[str, list[Segment]] = {}
     for segment in transcript.segments:
         by_speaker.setdefault(segment.speaker, []).append(segment)
     customer, agent = customer_label(transcript), agent_label(transcript)
-    refusals = sum(segment_polarity(s.text, lexicon)[1] for s in by_speaker.get(agent or "", []))
+    refusals = _squash(
+        sum(segment_polarity(s.text, lexicon)[1] for s in by_speaker.get(agent or "", [])), 2.0
+    )
     speakers: dict[str, float] = {}
     for label, segments in by_speaker.items():
         score = _speaker_score(segments, duration, lexicon)
         if label == customer:
-            # An unhelped customer ends unhappy even if polite: agent refusals pull down.
-            score = score + 0.6 * prior + 0.3 * _squash(refusals, 2.0)
+            # An unhelped customer ends unhappy even if polite: agent refusals pull down,
+            # a resolved request lifts, a threat to go elsewhere marks a bad ending.
+            score = (
+                CUSTOMER_LEXICAL * score
+                + CUSTOMER_PRIOR * prior
+                + CUSTOMER_REFUSAL * refusals
+                + CUSTOMER_RESOLVED * (outcome.resolved and not outcome.refused)
+                - CUSTOMER_THREAT * outcome.customer_threatened
+            )
         elif label == agent:
             # Agents are courteous by default; refusals and rudeness are what move them.
-            score = AGENT_BASELINE + score + 0.6 * _squash(refusals, 2.0)
+            score = AGENT_BASELINE + AGENT_LEXICAL * score + AGENT_REFUSAL * refusals
         speakers[label] = _clip(score)
     overall = _overall(speakers, customer, agent)
     return {
@@ -175,30 +216,46 @@ def _overall(speakers: dict[str, float], customer: str | None, agent: str | None
         return 0.0
     if customer in speakers and agent in speakers:
         # The call is judged mostly by how the customer felt.
-        return _clip(0.65 * speakers[customer] + 0.35 * speakers[agent])
+        return _clip(CUSTOMER_SHARE * speakers[customer] + (1 - CUSTOMER_SHARE) * speakers[agent])
     return _clip(sum(speakers.values()) / len(speakers))
 
 
 def timeline(
     transcript: Transcript, lexicon: Lexicon | None = None, parts: int = 4
 ) -> list[dict[str, Any]]:
-    """Sentiment per speaker for each quarter of the call (None where a speaker is silent)."""
+    """Sentiment per quarter of the call: ``[{"quarter", "start", "end", "customer", "agent",
+    "overall"}]``, from the words spoken in that quarter alone (no intent prior or outcome, so
+    a dip shows where the call went bad); None where that speaker said nothing."""
     lexicon = lexicon or load_lexicon()
     duration = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
     if duration <= 0:
         return []
-    labels = list(dict.fromkeys(s.speaker for s in transcript.segments))
+    customer, agent = customer_label(transcript), agent_label(transcript)
+    polarity = {id(s): _squash(segment_polarity(s.text, lexicon)[0]) for s in transcript.segments}
     out = []
     for part in range(parts):
         start, end = duration * part / parts, duration * (part + 1) / parts
-        row: dict[str, Any] = {"start": round(start, 2), "end": round(end, 2)}
-        for label in labels:
-            scores = [
-                _squash(segment_polarity(s.text, lexicon)[0])
-                for s in transcript.segments
-                if (s.speaker == label and start <= (s.start + s.end) / 2 < end)
-                or (s.speaker == label and part == parts - 1 and (s.start + s.end) / 2 == end)
-            ]
-            row[label] = _clip(sum(scores) / len(scores)) if scores else None
+        last = part == parts - 1
+
+        def inside(
+            segment: Segment, start: float = start, end: float = end, last: bool = last
+        ) -> bool:
+            middle = (segment.start + segment.end) / 2
+            return start <= middle < end or (last and middle >= end)
+
+        here = [s for s in transcript.segments if inside(s)]
+        row: dict[str, Any] = {"quarter": part + 1, "start": round(start, 2), "end": round(end, 2)}
+        for role, label in (("customer", customer), ("agent", agent)):
+            scores = [polarity[id(s)] for s in here if label is not None and s.speaker == label]
+            row[role] = _clip(sum(scores) / len(scores)) if scores else None
+        if row["customer"] is not None and row["agent"] is not None:
+            row["overall"] = _clip(
+                CUSTOMER_SHARE * row["customer"] + (1 - CUSTOMER_SHARE) * row["agent"]
+            )
+        elif here:
+            scores = [polarity[id(s)] for s in here]
+            row["overall"] = _clip(sum(scores) / len(scores))
+        else:
+            row["overall"] = None
         out.append(row)
     return out

@@ -2,52 +2,31 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import Any
-
 from neuronlens.analysis.entities import Entities, extract
 from neuronlens.analysis.facts import CallFacts, call_facts
-from neuronlens.analysis.intent import Taxonomy
-from neuronlens.analysis.lexicon import translate
+from neuronlens.analysis.intent import Intent, Taxonomy
+from neuronlens.analysis.lexicon import find, translate
+from neuronlens.analysis.outcome import Outcome, call_outcome
 from neuronlens.analysis.roles import agent_label, customer_label
-from neuronlens.analysis.text import Cue, compile_cues, find_cues, normalize
+from neuronlens.analysis.text import find_cues, normalize, sentences
 from neuronlens.domain import Transcript
 
-# A supervisor reads the summary at a glance: a few figures, not every number in the call.
-_MAX_AMOUNTS = 3
-_MAX_PERCENTS = 2
+# A supervisor reads the summary at a glance: the call's main figures, not every number in it.
+_MAX_AMOUNTS = 5
+_MAX_PERCENTS = 3
 _MAX_WHEN = 3
-
-
-@dataclass(frozen=True)
-class _Cued:
-    id: str
-    text: str
-    cues: tuple[Cue, ...]
-
-
-@lru_cache(maxsize=1)
-def _actions() -> dict[str, Any]:
-    raw = json.loads(
-        (resources.files("neuronlens.analysis") / "data" / "actions.json").read_text("utf-8")
-    )
-
-    def cued(item: dict[str, Any], ident: str) -> _Cued:
-        phrases = [p for ps in item["cues"].values() for p in ps]
-        return _Cued(ident, item["text"], compile_cues(phrases))
-
-    return {
-        "actions": [cued(item, item["id"]) for item in raw["agent_actions"]],
-        "refused": cued(raw["agent_refused"], "refused"),
-        "escalation": cued(raw["customer_escalation"], "escalation"),
-    }
-
-
-def _matches(texts: list[str], item: _Cued) -> bool:
-    return any(find_cues(text, item.cues) for text in texts)
+_MAX_DURATIONS = 3
+_MAX_REFERENCES = 2
+_MIN_QUOTE_WORDS, _MAX_QUOTE_WORDS = 4, 25
+_QUOTE_CONFIDENCE = 0.75
+# Romanised Hindi function words: a sentence with any of them is Hinglish, which a supervisor
+# who does not know Hindi cannot read, so it is not quoted.
+_HINGLISH_WORDS = """hai hain tha thi mera meri mujhe mujhko kya karna karni karwana kar ka ki
+    ko ke na nahi nahin toh haan apna apni apne mein se bhi kuch aap aapka dekhiye sakte sakta
+    hoga raha rahi wala wali abhi kyun kaise mere tera aur lekin matlab accha theek"""
+_HINGLISH = frozenset(_HINGLISH_WORDS.split())
+_NEGATIVE_THRESHOLD = -0.25
+_POSITIVE_THRESHOLD = 0.25
 
 
 def _join(items: list[str]) -> str:
@@ -56,32 +35,110 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _article(phrase: str) -> str:
-    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
-
-
-def request_sentence(request: str, products: list[str], reasons: list[str], ids: Entities) -> str:
-    """Who called about what: the request, the product (with its last digits) and the reason."""
-    sentence = f"The customer {request}"
+def request_sentence(
+    request: str,
+    products: list[str],
+    reasons: list[str],
+    ids: Entities,
+    small_talk: list[str] | None = None,
+    purposes: list[str] | None = None,
+    quote: str | None = None,
+) -> str:
+    """Who called about what: the request, the product (with its last digits), what for, why,
+    and the small talk it came after."""
+    sentence = f"the customer {request}"
     if products:
         product = _join(products[:2])
         if ids.last_digits:
             product += f" ending {ids.last_digits[0]}"
-        sentence = f"Regarding their {product}, the customer {request}"
+        sentence += f" regarding their {product}"
+    if purposes:
+        sentence += f", to fund {_join(purposes[:2])}"
     if reasons:
         sentence += f", citing {_join(reasons[:2])}"
-    return sentence + "."
+    if quote:
+        sentence += f' ("{quote.rstrip(".")}")'
+    if small_talk:
+        return f"After small talk about {_join(small_talk[:2])}, {sentence}."
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def customer_quote(transcript: Transcript, entry: Intent | None) -> str | None:
+    """On an English call, the customer's own sentence that states the request (cue-matched),
+    short enough to quote; None on other languages, where the summary must not quote."""
+    if entry is None or not transcript.language.lower().startswith("en"):
+        return None
+    customer = customer_label(transcript)
+    for segment in transcript.segments:
+        if segment.speaker != customer or segment.confidence < _QUOTE_CONFIDENCE:
+            continue  # never quote words the recogniser was unsure of
+        for sentence in sentences(segment.text):
+            words = sentence.split()
+            if (
+                sentence.isascii()
+                and not _HINGLISH.intersection(normalize(sentence).split(" "))
+                and _MIN_QUOTE_WORDS <= len(words) <= _MAX_QUOTE_WORDS
+                and find_cues(normalize(sentence), entry.cues)
+            ):
+                return sentence.strip(" \"'")
+    return None
+
+
+def small_talk_topics(customer_texts: list[str]) -> list[str]:
+    """Small-talk topics the customer raised before naming any product, term or reason."""
+    topics: list[str] = []
+    for text in customer_texts:
+        business = [h.start for cat in ("products", "terms", "reasons") for h in find(text, cat)]
+        cut = min(business, default=None)
+        topics += [h.english for h in find(text, "small_talk") if cut is None or h.end <= cut]
+        if cut is not None:
+            break
+    return list(dict.fromkeys(topics))
 
 
 def details_sentence(facts: CallFacts) -> str | None:
     """The key figures and dates, phrased briefly."""
     items = facts.amounts[:_MAX_AMOUNTS] + facts.percents[:_MAX_PERCENTS]
-    items += facts.durations[:2]
-    if facts.when:
-        items.append(" ".join(facts.when[:_MAX_WHEN]))
+    items += facts.durations[:_MAX_DURATIONS]
+    # "today" is the call's own day: it tells a supervisor nothing.
+    items += [when for when in facts.when if when != "today"][:_MAX_WHEN]
     if not items:
         return None
     return f"Details: {_join(items)}."
+
+
+def agent_sentence(outcome: Outcome, references: list[str]) -> str | None:
+    """What the agent did or promised, and whether they refused."""
+    done = list(outcome.actions)
+    if references:
+        numbers = "number" if len(references) == 1 else "numbers"
+        done.append(f"gave reference {numbers} {_join(references[:_MAX_REFERENCES])}")
+    if outcome.refused:
+        refusal = outcome.refusal_text
+        if not outcome.resolved and outcome.no_alternative_text:
+            refusal += f", and {outcome.no_alternative_text}"
+        if done:
+            return f"The agent {_join(done)}, but {refusal}."
+        return f"The agent {refusal}."
+    if done:
+        return f"The agent {_join(done)}."
+    return None
+
+
+def ending_sentence(outcome: Outcome, score: float | None) -> str:
+    """How the call ended: the customer's stated next step and how they felt."""
+    if outcome.customer_next:
+        sentence = f"The customer {_join(list(outcome.customer_next))}"
+        if outcome.customer_threatened or (score is not None and score < _NEGATIVE_THRESHOLD):
+            return sentence + " and ended the call dissatisfied."
+        return sentence + "."
+    if score is None:
+        return "The call ended without a clear outcome."
+    if score > _POSITIVE_THRESHOLD:
+        return "The call ended positively, with the customer satisfied."
+    if score < _NEGATIVE_THRESHOLD:
+        return "The customer remained dissatisfied at the end of the call."
+    return "The call ended on a neutral note."
 
 
 def embedded_summary(
@@ -89,9 +146,10 @@ def embedded_summary(
     intent: str | None,
     taxonomy: Taxonomy,
     customer_score: float | None = None,
+    outcome: Outcome | None = None,
 ) -> str:
     """A 2-4 sentence English summary: the request, key facts, the agent's actions, the end."""
-    data = _actions()
+    outcome = outcome or call_outcome(transcript)
     customer, agent = customer_label(transcript), agent_label(transcript)
     customer_texts = [normalize(s.text) for s in transcript.segments if s.speaker == customer]
     agent_texts = [normalize(s.text) for s in transcript.segments if s.speaker == agent]
@@ -100,33 +158,35 @@ def embedded_summary(
     request = entry.summary if entry else "called with a general enquiry"
     ids = extract([s.text for s in transcript.segments], transcript.language)
     reasons = translate(" | ".join(customer_texts), "reasons") or translate(whole, "reasons")
-    sentences = [request_sentence(request, translate(whole, "products"), reasons, ids)]
+    products = translate(whole, "products")
+    # What the money is for matters on loan calls; elsewhere "stock" or "college" is chat.
+    purposes = (
+        translate(" | ".join(customer_texts), "purposes")
+        if any("loan" in product for product in products)
+        else []
+    )
+    sentences = [
+        request_sentence(
+            request,
+            products,
+            reasons,
+            ids,
+            small_talk_topics(customer_texts),
+            purposes,
+            customer_quote(transcript, entry),
+        )
+    ]
     turns = [(s.text, s.speaker == agent) for s in transcript.segments]
     details = details_sentence(call_facts(turns, transcript.language))
     if details:
         sentences.append(details)
-    done = [a.text for a in data["actions"] if _matches(agent_texts, a)]
-    if ids.references:
-        refs = _join(ids.references[:2])
-        done.append(f"gave reference {refs}")
-    refused = _matches(agent_texts, data["refused"])
-    if done and refused:
-        sentences.append(f"The agent {_join(done)}, but {data['refused'].text} in part.")
-    elif done:
-        sentences.append(f"The agent {_join(done)}.")
-    elif refused:
-        sentences.append(f"The agent {data['refused'].text} and offered no alternative.")
-    sentences.append(_ending(customer_score, _matches(customer_texts, data["escalation"])))
+    # Only codes the agent read out are references the agent gave; the customer's own
+    # account or loan numbers are identity details, not outcomes.
+    agent_ids = extract(
+        [s.text for s in transcript.segments if s.speaker == agent], transcript.language
+    )
+    agent_part = agent_sentence(outcome, list(agent_ids.references))
+    if agent_part:
+        sentences.append(agent_part)
+    sentences.append(ending_sentence(outcome, customer_score))
     return " ".join(sentences[:4])
-
-
-def _ending(score: float | None, escalation: bool) -> str:
-    if escalation:
-        return "The customer was dissatisfied and said they would take the matter further."
-    if score is None:
-        return "The call ended without a clear outcome."
-    if score > 0.25:
-        return "The call ended positively, with the customer satisfied."
-    if score < -0.25:
-        return "The customer remained dissatisfied at the end of the call."
-    return "The call ended on a neutral note."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -85,6 +85,14 @@ class Cue:
     phrase: str
     weight: float
     pattern: re.Pattern[str]
+    head: str = ""
+    """The cue's first word: text without it as a substring cannot match (a cheap pre-check)."""
+
+    def finditer(self, normalised: str) -> Iterator[re.Match[str]]:
+        """Matches of the cue in normalised text."""
+        if self.head not in normalised:
+            return iter(())
+        return self.pattern.finditer(normalised)
 
 
 def compile_cue(phrase: str, weight: float = 1.0) -> Cue:
@@ -99,7 +107,8 @@ def compile_cue(phrase: str, weight: float = 1.0) -> Cue:
     # inconsistent word splitting of compounds (கால் பேக் / கால்பேக்).
     inner = r"\s?".join(re.escape(part) for part in body.split(" "))
     tail = r"(?=\s|$)" if exact else ""
-    return Cue(body, weight, re.compile(rf"(?:^|(?<=\s)){inner}{tail}"))
+    pattern = re.compile(rf"(?:^|(?<=\s)){inner}{tail}")
+    return Cue(body, weight, pattern, body.split(" ")[0])
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +125,7 @@ def find_cues(normalised: str, cues: Iterable[Cue]) -> list[tuple[Cue, int, int]
     """Every (cue, start, end) match in already-normalised text, overlapping matches kept."""
     hits: list[tuple[Cue, int, int]] = []
     for cue in cues:
-        hits.extend((cue, m.start(), m.end()) for m in cue.pattern.finditer(normalised))
+        hits.extend((cue, m.start(), m.end()) for m in cue.finditer(normalised))
     return hits
 
 
