@@ -13,15 +13,26 @@ from neuronlens.domain import SAMPLE_RATE, Audio
 from neuronlens.errors import AudioTooLong, CorruptAudio, EmptyAudio, UnsupportedAudioFormat
 from neuronlens.pipeline.audio_signal import channels_identical, is_silent, loudest_window_dbfs
 from neuronlens.pipeline.audio_sniff import (
+    WavFormat,
     describe_audio_magic,
     describe_not_audio,
     mpeg_frame_length,
     ogg_last_page_cut,
     read_wav_header,
+    wav_format,
 )
 
 MAX_CHANNELS = 32
 """More channels than this is a damaged header, not a recorded conversation."""
+MAX_SAMPLE_RATE = 384_000
+"""The highest rate any recorder uses; more is a damaged or crafted header."""
+MIN_BYTES_PER_SECOND = 256
+"""The leanest supported speech codecs need more (AMR-NB 4.75 kbit/s is 594 B/s, Opus 6 kbit/s
+750 B/s, Speex 2.15 kbit/s 269 B/s). A file that would decode to more audio than its size allows
+at this rate is a compression bomb (e.g. hours of digital silence in a small FLAC) or a header
+that lies: refused, so that decoded memory stays proportional to the bytes received."""
+DENSITY_CHECK_AFTER_S = 300.0
+"""Short files are exempt: a minute of FLAC silence is a normal (no-speech) upload."""
 GRACE_S = 0.5
 """Encoders pad (AAC priming, whole MP3 frames): audio may run this far past the limit."""
 LOSSLESS_TOLERANCE_S = 0.02
@@ -75,6 +86,7 @@ def decode_audio(path: Path, *, max_seconds: float) -> Audio:
     not_audio = describe_not_audio(head)
     if not_audio is not None:
         raise UnsupportedAudioFormat(not_audio)
+    _refuse_absurd_wav_format(wav_format(head))
     try:
         container = av.open(str(path), options=dict(_OPEN_OPTIONS))
     except av.FFmpegError as e:
@@ -109,8 +121,16 @@ def _decode(container: av.container.InputContainer, path: Path, max_seconds: flo
         raise UnsupportedAudioFormat(
             f"The audio declares {ctx.channels} channels; at most {MAX_CHANNELS} are accepted."
         )
+    if (ctx.sample_rate or 0) > MAX_SAMPLE_RATE:
+        raise UnsupportedAudioFormat(
+            f"The audio declares a sample rate of {ctx.sample_rate:,} Hz; at most "
+            f"{MAX_SAMPLE_RATE:,} Hz is accepted (the header is damaged or crafted)."
+        )
     declared = _declared_length(container, stream, path, fmt)
     _refuse_if_declared_too_long(declared, max_seconds)
+    file_bytes = path.stat().st_size
+    if fmt not in _BLOCK_READERS:  # PCM cannot be a bomb; its declared size is checked apart
+        _refuse_if_implausibly_dense(file_bytes, declared.seconds, decoded=False)
     budget = int((max_seconds + GRACE_S) * SAMPLE_RATE)
     # One buffer sized from the header (np.empty commits no memory until written), so the
     # result needs no final copy; a header that says too little only costs a regrowth.
@@ -119,6 +139,9 @@ def _decode(container: av.container.InputContainer, path: Path, max_seconds: flo
         declared.available if declared.available is not None else float("inf"),
     )
     expected = expected * 1.02 + 2.0
+    if fmt not in _BLOCK_READERS:
+        density_cap = file_bytes / MIN_BYTES_PER_SECOND
+        budget = min(budget, int(max(density_cap, DENSITY_CHECK_AFTER_S) * SAMPLE_RATE))
     decoder = _Decoder(
         channels=1 if ctx.channels > 2 else max(ctx.channels, 1),
         budget=budget,
@@ -131,6 +154,7 @@ def _decode(container: av.container.InputContainer, path: Path, max_seconds: flo
             decoder.packet(packet)
         decoder.flush()
     except _TooLong:
+        _refuse_if_implausibly_dense(file_bytes, decoder.frames / SAMPLE_RATE, decoded=True)
         raise AudioTooLong(
             f"The recording is longer than the {_human(max_seconds)} limit (found while "
             f"decoding; its header declared {_human(declared.seconds)})."
@@ -308,6 +332,34 @@ def _declared_length(
         return _Declared(seconds, True, LOSSLESS_TOLERANCE_S)
     lossy = LOSSY_TOLERANCE_S + LOSSY_TOLERANCE_FRACTION * (seconds or 0.0)
     return _Declared(seconds, fmt in _AUTHORITATIVE, lossy)
+
+
+def _refuse_absurd_wav_format(wav: WavFormat | None) -> None:
+    if wav is None:
+        return
+    if not 0 < wav.channels <= MAX_CHANNELS:
+        raise UnsupportedAudioFormat(
+            f"The WAV header declares {wav.channels} channels; 1 to {MAX_CHANNELS} are accepted "
+            "(the header is damaged or crafted)."
+        )
+    if not 0 < wav.sample_rate <= MAX_SAMPLE_RATE:
+        raise UnsupportedAudioFormat(
+            f"The WAV header declares a sample rate of {wav.sample_rate:,} Hz; at most "
+            f"{MAX_SAMPLE_RATE:,} Hz is accepted (the header is damaged or crafted)."
+        )
+
+
+def _refuse_if_implausibly_dense(file_bytes: int, seconds: float | None, *, decoded: bool) -> None:
+    if seconds is None or seconds <= DENSITY_CHECK_AFTER_S:
+        return
+    if file_bytes >= seconds * MIN_BYTES_PER_SECOND:
+        return
+    how = "decodes to more than" if decoded else "claims"
+    raise CorruptAudio(
+        f"The file is {file_bytes:,} bytes but {how} {_human(seconds)} of audio (real "
+        f"recordings need at least {MIN_BYTES_PER_SECOND} bytes per second): it is damaged, or "
+        "crafted to expand enormously when decoded (a decompression bomb), and is refused."
+    )
 
 
 def _refuse_if_declared_too_long(declared: _Declared, max_seconds: float) -> None:

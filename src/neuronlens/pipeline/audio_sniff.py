@@ -135,6 +135,34 @@ def read_wav_header(path: Path) -> WavHeader | None:
     return None
 
 
+@dataclass(frozen=True)
+class WavFormat:
+    channels: int
+    sample_rate: int
+    bits_per_sample: int
+
+
+def wav_format(head: bytes) -> WavFormat | None:
+    """The ``fmt `` chunk of a RIFF/RF64 WAV found in its first bytes, or None.
+
+    Read by hand so that absurd values (thousands of channels, a sample rate in GHz) are
+    refused with a clear message before FFmpeg sees them.
+    """
+    if head[:4] not in (b"RIFF", b"RF64", b"BW64") or head[8:12] != b"WAVE":
+        return None
+    at = 12
+    while at + 8 <= len(head):
+        cid, size = head[at : at + 4], struct.unpack("<I", head[at + 4 : at + 8])[0]
+        if cid == b"fmt ":
+            if size < 16 or at + 24 > len(head):
+                return None
+            _tag, channels, rate = struct.unpack("<HHI", head[at + 8 : at + 16])
+            bits = struct.unpack("<H", head[at + 22 : at + 24])[0]
+            return WavFormat(channels, rate, bits)
+        at += 8 + size + (size & 1)
+    return None
+
+
 def ogg_last_page_cut(path: Path) -> bool:
     """True when the file ends inside an Ogg page (header or body): it was cut short."""
     size = path.stat().st_size

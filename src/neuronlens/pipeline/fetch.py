@@ -68,6 +68,11 @@ __all__ = [
 USER_AGENT = f"NeuronLens/{__version__} (+call-recording fetcher)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+MAX_INFLATE_RATIO = 100
+BOMB_FREE_BYTES = 16 * 1024 * 1024
+"""Content-Encoding: audio barely compresses (PCM with pauses ~2-5x, MP3/Opus ~1x); past the
+first 16 MB, a body growing more than 100-fold is a bomb (max_bytes alone would let 1 GB of zeros
+be written to disk from 1 MB on the wire)."""
 _WEB_TYPES = (
     "text/html",
     "application/xhtml+xml",
@@ -228,12 +233,21 @@ def _decoded(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise AudioFetchFailed(f"the audio server used an unsupported Content-Encoding {encoding}")
     inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)  # gzip or zlib header
+    received = inflated = 0
     try:
         for chunk in chunks:
+            received += len(chunk)
             data = chunk
             while data:
                 piece = inflater.decompress(data, _CHUNK)
                 data = inflater.unconsumed_tail
+                inflated += len(piece)
+                if inflated > BOMB_FREE_BYTES and inflated > MAX_INFLATE_RATIO * received:
+                    raise AudioTooLarge(
+                        f"the audio server's {encoding} body expands more than "
+                        f"{MAX_INFLATE_RATIO}-fold ({_human(received)} to over "
+                        f"{_human(inflated)}): a decompression bomb, not a recording"
+                    )
                 yield piece
         yield inflater.flush()
     except zlib.error:
