@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -19,10 +18,9 @@ def _settings() -> Settings:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from neuronlens.logs import configure_logging
+
+    configure_logging(level, _settings().log_format)  # NEURONLENS_LOG_FORMAT=text|json
 
 
 @click.group()
@@ -54,6 +52,40 @@ def serve(host: str | None, port: int | None, no_workers: bool, log_level: str) 
     click.echo("Create an API key with: .venv/bin/neuronlens accounts create <name>")
     app = create_app(settings, workers=not no_workers)
     uvicorn.run(app, host=host, port=port, log_level=log_level, log_config=None)
+
+
+@main.command()
+@click.option(
+    "--queues",
+    default="io,speech",
+    show_default=True,
+    help="Celery mode: which queues to consume (io = downloads, speech = processing).",
+)
+@click.option(
+    "--concurrency",
+    default=None,
+    type=click.IntRange(1, 256),
+    help="Worker processes (Celery) or processing threads (embedded); default NEURONLENS_WORKERS.",
+)
+@click.option("--metrics-port", default=None, type=int, help="Celery mode: Prometheus port.")
+@click.option("--log-level", default="info", show_default=True)
+def worker(queues: str, concurrency: int | None, metrics_port: int | None, log_level: str) -> None:
+    """Process jobs in this process: Celery worker (NEURONLENS_QUEUE=celery) or embedded pools."""
+    _configure_logging(log_level)
+    settings = _settings()
+    concurrency = concurrency or settings.workers
+    if settings.queue == "celery":
+        from neuronlens.jobs.celery_worker import WorkerOptions, run_worker
+
+        names = tuple(name.strip() for name in queues.split(",") if name.strip())
+        try:
+            run_worker(settings, WorkerOptions(names, concurrency, metrics_port, log_level))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    else:
+        from neuronlens.jobs.standalone import run_embedded_workers
+
+        run_embedded_workers(settings.model_copy(update={"workers": concurrency}))
 
 
 @main.group()
@@ -118,6 +150,10 @@ def models_prepare() -> None:
 
     path = prepare(_settings())
     click.echo(f"embedded Whisper base model ready at {path}")
+    from neuronlens.pipeline.models import prepare_speaker_encoder
+
+    encoder = prepare_speaker_encoder(_settings())
+    click.echo(f"speaker encoder (GE2E, ONNX) ready at {encoder}")
 
 
 @main.command()
@@ -133,13 +169,27 @@ def models_prepare() -> None:
     help="Comma-separated: transcription,summary,sentiment,intent,qa_scoring.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the GET /transcription body.")
-def transcribe(source: str, language: str, num_speakers: int, features: str, as_json: bool) -> None:
+@click.option(
+    "--scorecard",
+    "scorecard_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A QA scorecard JSON file (SPEC §5); implies the qa_scoring feature.",
+)
+def transcribe(
+    source: str,
+    language: str,
+    num_speakers: int,
+    features: str,
+    as_json: bool,
+    scorecard_file: Path | None,
+) -> None:
     """Run the whole pipeline locally on a FILE or URL and print the result."""
-    from neuronlens.local_run import run_local
+    from neuronlens.local_run import load_scorecard_file, run_local
 
     _configure_logging("warning")
     with tempfile.TemporaryDirectory(prefix="neuronlens-") as workdir:
         try:
+            scorecard = load_scorecard_file(scorecard_file) if scorecard_file else None
             body = run_local(
                 _settings(),
                 source,
@@ -148,6 +198,7 @@ def transcribe(source: str, language: str, num_speakers: int, features: str, as_
                 features=[name.strip() for name in features.split(",") if name.strip()],
                 workdir=Path(workdir),
                 progress=not as_json and sys.stderr.isatty(),
+                scorecard=scorecard,
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -166,19 +217,29 @@ def transcribe(source: str, language: str, num_speakers: int, features: str, as_
     "--features",
     default="summary,sentiment,intent",
     show_default=True,
-    help="Comma-separated: summary,sentiment,intent.",
+    help="Comma-separated: summary,sentiment,intent,qa_scoring.",
 )
-def analyze(transcript_file: Path, language: str, features: str) -> None:
-    """Run summary/sentiment/intent on an existing transcript JSON and print the job body."""
-    from neuronlens.local_run import analyze_local
+@click.option(
+    "--scorecard",
+    "scorecard_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A QA scorecard JSON file (SPEC §5); implies the qa_scoring feature.",
+)
+def analyze(
+    transcript_file: Path, language: str, features: str, scorecard_file: Path | None
+) -> None:
+    """Run summary/sentiment/intent/QA on an existing transcript JSON and print the job body."""
+    from neuronlens.local_run import analyze_local, load_scorecard_file
 
     try:
+        scorecard = load_scorecard_file(scorecard_file) if scorecard_file else None
         transcript_json = json.loads(transcript_file.read_text(encoding="utf-8"))
         body = analyze_local(
             _settings(),
             transcript_json,
             language=language,
             features=[name.strip() for name in features.split(",") if name.strip()],
+            scorecard=scorecard,
         )
     except ValueError as exc:  # also JSONDecodeError
         raise click.ClickException(f"{transcript_file}: {exc}") from exc

@@ -38,13 +38,50 @@ class Settings(BaseSettings):
     fetch_attempts: int = 3
     metadata_max_bytes: int = 16 * 1024
 
+    # Abuse limits, per account (see docs/security.md); 0 turns a limit off
+    rate_limit_requests: int = 600
+    """Authenticated API requests per account per ``rate_limit_window`` (a token bucket)."""
+    rate_limit_window: float = 60.0
+    max_unfinished_jobs: int = 100
+    """Jobs an account may have pending or processing at once; more submissions get 429."""
+
     # Workers
-    queue: Literal["embedded"] = "embedded"
+    queue: Literal["embedded", "celery"] = "embedded"
     workers: int = 1
     fetch_workers: int = 4
     lease_seconds: float = 60.0
     max_attempts: int = 3
     poll_interval: float = 1.0
+
+    # Scale-out (queue=celery): see docs/scale-out.md
+    broker_url: str | None = None
+    """Celery broker for ``queue=celery``: ``redis://host:6379/0`` or ``amqp://user:pw@host//``."""
+    celery_queue_prefix: str = ""
+    """Prefix for the ``io`` and ``speech`` queue names (several deployments on one broker)."""
+    broker_visibility_timeout: float = 3600.0
+    """Redis: seconds before an unacknowledged message is delivered again (the lease decides)."""
+    sweep_interval: float = 15.0
+    """Seconds between sweeps that re-enqueue jobs whose lease expired or message was lost."""
+    requeue_after: float = 300.0
+    """A ready job nobody claimed for this long is announced again (a lost message)."""
+    storage_url: str | None = None
+    """Where fetched audio is kept: ``file:///path`` (default ``<data_dir>/audio``) or
+    ``s3://bucket/prefix``."""
+    s3_endpoint_url: str | None = None
+    """An S3-compatible server (MinIO, Ceph, ...); default: AWS."""
+    log_format: Literal["text", "json"] = "text"
+
+    # Webhooks (see docs/webhooks.md)
+    webhook_retry_delays: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
+    )
+    """Seconds before each retry (±10 % jitter); one attempt plus one per entry, ≈ 27.6 h."""
+    webhook_timeout: float = 15.0
+    """Seconds a receiver has to answer one attempt (connect, send, response)."""
+    webhook_workers: int = 2
+    """Delivery threads of the embedded queue (separate from downloads and processing)."""
+    webhook_secret_grace_seconds: float = 86400.0
+    """After a secret rotation, the previous secret also signs deliveries for this long."""
 
     # Speech recognition
     asr_models: dict[str, str] = Field(default_factory=dict)

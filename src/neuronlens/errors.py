@@ -113,3 +113,16 @@ class ValidationFailed(APIError):
 class Conflict(APIError):
     code = "conflict"
     http_status = 409
+
+
+class ServiceUnavailable(APIError):
+    """A dependency (queue broker, database) is briefly unreachable; the client should retry."""
+
+    code = "service_unavailable"
+    http_status = 503
+
+
+class QueueUnavailable(ServiceUnavailable):
+    """The job queue's broker cannot take the job now; nothing was accepted."""
+
+    code = "queue_unavailable"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,8 +11,17 @@ from typing import Any
 from tqdm import tqdm
 
 from neuronlens.analysis import transcript_from_json
+from neuronlens.analysis.scorecard_schema import ScorecardInvalid, parse_scorecard
 from neuronlens.config import Settings
-from neuronlens.domain import Job, JobError, JobRequest, JobStatus, normalize_features
+from neuronlens.domain import (
+    Feature,
+    Job,
+    JobError,
+    JobRequest,
+    JobStatus,
+    StoredScorecard,
+    normalize_features,
+)
 from neuronlens.errors import JobFailure
 from neuronlens.languages import lookup, supported_codes
 from neuronlens.pipeline.fetch import FetchOptions, fetch_audio
@@ -28,9 +39,10 @@ def run_local(
     features: list[str],
     workdir: Path,
     progress: bool,
+    scorecard: StoredScorecard | None = None,
 ) -> dict[str, Any]:
     """Fetch (if a URL), process and return the job body; ValueError for bad arguments."""
-    request = _request(source, language, num_speakers, features)
+    request = _with_scorecard(_request(source, language, num_speakers, features), scorecard)
     started = datetime.now(UTC)
     duration: float | None = None
     bar = tqdm(total=100, unit="%", disable=not progress, bar_format="{desc} {bar} {n:.0f}%")
@@ -47,7 +59,12 @@ def run_local(
             bar.refresh()
 
         result = run_pipeline(
-            path, request, ModelRegistry(settings), settings, on_progress=on_progress
+            path,
+            request,
+            ModelRegistry(settings),
+            settings,
+            on_progress=on_progress,
+            scorecard=scorecard,
         )
         duration = result.duration
         status, error, payload = JobStatus.COMPLETED, None, result.to_json()
@@ -59,15 +76,56 @@ def run_local(
 
 
 def analyze_local(
-    settings: Settings, transcript_json: Any, *, language: str, features: list[str]
+    settings: Settings,
+    transcript_json: Any,
+    *,
+    language: str,
+    features: list[str],
+    scorecard: StoredScorecard | None = None,
 ) -> dict[str, Any]:
-    """Run summary/sentiment/intent on an existing transcript; ValueError for bad input."""
+    """Run summary/sentiment/intent/QA on an existing transcript; ValueError for bad input."""
     started = datetime.now(UTC)
-    request = _request("", language, 2, features)
+    request = _with_scorecard(_request("", language, 2, features), scorecard)
     transcript = transcript_from_json(transcript_json, language=request.language)
-    analysis = analyze_transcript(transcript, request.features, settings)
+    analysis = analyze_transcript(transcript, request.features, settings, scorecard=scorecard)
     result = PipelineResult(transcript=transcript, analysis=analysis).to_json()
     return _body(request, started, JobStatus.COMPLETED, None, result, transcript.duration)
+
+
+def load_scorecard_file(path: Path) -> StoredScorecard:
+    """A scorecard JSON file (SPEC §5) as an unsaved version 1; ValueError when invalid."""
+    try:
+        definition = parse_scorecard(json.loads(path.read_text(encoding="utf-8")))
+    except ScorecardInvalid as exc:
+        problems = "; ".join(f"{e['field'] or '(file)'}: {e['message']}" for e in exc.errors)
+        raise ValueError(f"{path}: invalid scorecard: {problems}") from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    now = datetime.now(UTC)
+    return StoredScorecard(
+        id=path.stem,
+        account_id="local",
+        version=1,
+        definition=definition,
+        created_at=now,
+        version_created_at=now,
+        latest_version=1,
+    )
+
+
+def _with_scorecard(request: JobRequest, scorecard: StoredScorecard | None) -> JobRequest:
+    """A scorecard implies ``qa_scoring``; ``qa_scoring`` needs a scorecard."""
+    if scorecard is None:
+        if Feature.QA_SCORING.value in request.features:
+            raise ValueError("qa_scoring needs a scorecard: add --scorecard FILE.json")
+        return request
+    features = normalize_features([*request.features, Feature.QA_SCORING.value])
+    return replace(
+        request,
+        features=features,
+        qa_scorecard_id=scorecard.id,
+        qa_scorecard_version=scorecard.version,
+    )
 
 
 def _request(source: str, language: str, num_speakers: int, features: list[str]) -> JobRequest:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from neuronlens.domain import Job, JobStatus, Transcript
+from neuronlens.domain import Job, JobStatus, SpeakerReport, Transcript
 
+SPEAKER_FIELDS = ("speakers", "talk_metrics", "diarization")
+"""Diarization results: per-speaker block, call-level talk metrics, how speakers were found."""
 ANALYSIS_FIELDS = ("summary", "sentiment", "intent", "intent_confidence", "intent_candidates", "qa")
 
 
@@ -29,8 +31,11 @@ def job_to_body(job: Job) -> dict[str, Any]:
         "num_speakers": job.request.num_speakers,
         "features": list(job.request.features),
         "qa_scorecard_id": job.request.qa_scorecard_id,
+        "qa_scorecard_version": job.request.qa_scorecard_version,
         "transcript": result.get("transcript") if completed else None,
     }
+    for name in SPEAKER_FIELDS:
+        body[name] = result.get(name) if completed else None
     for name in ANALYSIS_FIELDS:
         body[name] = result.get(name) if completed else None
     body.update(
@@ -66,3 +71,39 @@ def transcript_to_json(transcript: Transcript) -> list[dict[str, Any]]:
         }
         for segment in transcript.segments
     ]
+
+
+def speaker_report_to_json(report: SpeakerReport) -> dict[str, Any]:
+    """The stored ``speakers``, ``talk_metrics`` and ``diarization`` fields of a result."""
+    metrics = report.metrics
+    return {
+        "speakers": [
+            {
+                "label": speaker.label,
+                "role": speaker.role,
+                "role_confidence": speaker.role_confidence,
+                "talk_time": round(speaker.talk_time, 3),
+                "talk_share": round(speaker.talk_share, 3),
+                "turns": speaker.turns,
+                "words": speaker.words,
+                "channel": speaker.channel,
+            }
+            for speaker in report.speakers
+        ],
+        "talk_metrics": {
+            "talk_time_by_speaker": metrics.talk_time_by_speaker,
+            "total_talk_time": metrics.total_talk_time,
+            "non_talk_time": metrics.non_talk_time,
+            "overlap_time": metrics.overlap_time,
+            "interruptions": metrics.interruptions,
+            "interruptions_by_speaker": metrics.interruptions_by_speaker,
+            "longest_silence": metrics.longest_silence,
+        },
+        "diarization": {
+            "method": report.method,
+            "speakers_requested": report.speakers_requested,
+            "speakers_found": report.speakers_found,
+            "roles_assigned": report.roles_assigned,
+            "roles_note": report.roles_note,
+        },
+    }

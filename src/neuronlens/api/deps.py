@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from neuronlens.api.ratelimit import enforce_request_rate
 from neuronlens.config import Settings
 from neuronlens.domain import Account
 from neuronlens.errors import Unauthorized
@@ -36,7 +38,16 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_account(request: Request, services: Annotated[Services, Depends(get_services)]) -> Account:
+# Declares the bearer scheme in the OpenAPI document (so docs and fuzzers know every route that
+# needs a key); the header is still parsed below, with our own error instead of FastAPI's 403.
+_bearer = HTTPBearer(auto_error=False, scheme_name="apiKey", description="An account's API key")
+
+
+def get_account(
+    request: Request,
+    services: Annotated[Services, Depends(get_services)],
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> Account:
     """The account whose API key is in ``Authorization: Bearer <key>``."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
@@ -45,6 +56,9 @@ def get_account(request: Request, services: Annotated[Services, Depends(get_serv
     account = services.repository.account_for_key(key.strip())
     if account is None:
         raise Unauthorized("the API key is not valid")
+    # After authentication, so the limit is per account and unauthenticated floods cannot
+    # use up a real account's allowance.
+    enforce_request_rate(request, services.settings, account.id)
     return account
 
 

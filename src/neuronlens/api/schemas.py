@@ -128,6 +128,7 @@ class JobOut(BaseModel):
     num_speakers: int
     features: list[str]
     qa_scorecard_id: str | None
+    qa_scorecard_version: int | None = None
     transcript: list[SegmentOut] | None
     summary: str | None
     sentiment: dict[str, Any] | None

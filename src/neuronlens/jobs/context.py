@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuronlens.config import Settings
 from neuronlens.pipeline.models import ModelRegistry
+from neuronlens.storage.audio_store import AudioStore, StorageUnavailable, audio_store_from_settings
 from neuronlens.storage.db import make_engine, migrate
 from neuronlens.storage.repository import Repository
 
@@ -17,6 +18,12 @@ class WorkerContext:
     settings: Settings
     repository: Repository
     models: ModelRegistry
+    audio_store: AudioStore = field(default=None)  # type: ignore[assignment]
+    """Where fetched audio is kept; default: the store ``settings.storage_url`` names."""
+
+    def __post_init__(self) -> None:
+        if self.audio_store is None:
+            object.__setattr__(self, "audio_store", audio_store_from_settings(self.settings))
 
     @classmethod
     def from_settings(
@@ -32,9 +39,12 @@ class WorkerContext:
         )
 
     def audio_dir_for(self, job_id: str) -> Path:
-        """Where a job's downloaded audio is kept until the job is deleted."""
-        return self.settings.audio_dir / job_id
+        """The local directory a job's audio is downloaded into."""
+        return self.audio_store.staging_path(job_id).parent
 
     def remove_audio(self, job_id: str) -> None:
-        """Delete a job's stored audio (on job deletion)."""
-        shutil.rmtree(self.audio_dir_for(job_id), ignore_errors=True)
+        """Delete a job's stored audio (on job deletion); a store outage is logged, not raised."""
+        try:
+            self.audio_store.delete(job_id)
+        except StorageUnavailable:
+            logging.getLogger(__name__).exception("job %s: could not delete its audio", job_id)

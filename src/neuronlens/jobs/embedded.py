@@ -16,7 +16,9 @@ import uuid
 from collections.abc import Callable
 
 from neuronlens.jobs.context import WorkerContext
+from neuronlens.jobs.webhooks import deliver_due
 from neuronlens.jobs.worker import FETCH_LEASE_SECONDS, fetch_job_audio, process_job
+from neuronlens.logs import bind_job
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class EmbeddedQueue:
             self._spawn(f"fetch-{index}", self._fetch_loop)
         for index in range(settings.workers):
             self._spawn(f"worker-{index}", self._process_loop)
+        for index in range(settings.webhook_workers):  # their own threads: never block jobs
+            self._spawn(f"webhook-{index}", self._webhook_loop)
         log.info(
             "embedded queue started: %d fetch threads, %d processing threads",
             settings.fetch_workers,
@@ -54,6 +58,10 @@ class EmbeddedQueue:
         self._process_wakeup.set()
         for thread in self._threads:
             thread.join(timeout=timeout)
+
+    def broker_error(self) -> str | None:
+        """No broker: the database is the queue."""
+        return None
 
     def _spawn(self, name: str, loop: Callable[[str], None]) -> None:
         """Start ``loop(owner)`` in a thread; the owner id names this process and thread."""
@@ -72,7 +80,9 @@ class EmbeddedQueue:
                 if job is None:
                     self._wait(self._fetch_wakeup)
                     continue
-                if fetch_job_audio(self._ctx, job, owner):
+                with bind_job(job.id):
+                    fetched = fetch_job_audio(self._ctx, job, owner)
+                if fetched:
                     self._process_wakeup.set()
             except Exception:  # the database may be briefly unavailable; never die
                 log.exception("fetch loop error")
@@ -89,10 +99,20 @@ class EmbeddedQueue:
                 if job is None:
                     self._wait(self._process_wakeup)
                     continue
-                log.info("job %s: processing (attempt %d)", job.id, job.attempts)
-                process_job(self._ctx, job, owner)
+                with bind_job(job.id):
+                    log.info("job %s: processing (attempt %d)", job.id, job.attempts)
+                    process_job(self._ctx, job, owner)
             except Exception:
                 log.exception("processing loop error")
+                self._stopping.wait(self._ctx.settings.poll_interval)
+
+    def _webhook_loop(self, owner: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                if deliver_due(self._ctx, owner, limit=10) == 0:
+                    self._stopping.wait(self._ctx.settings.poll_interval)
+            except Exception:
+                log.exception("webhook delivery loop error")
                 self._stopping.wait(self._ctx.settings.poll_interval)
 
     def _warm_up(self) -> None:

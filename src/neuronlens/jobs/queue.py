@@ -17,6 +17,9 @@ class Queue(Protocol):
     def stop(self) -> None:
         """Stop consuming; jobs in flight are left to their leases."""
 
+    def broker_error(self) -> str | None:
+        """None when the queue's broker is reachable (or there is none); else the problem."""
+
 
 class ExternalWorkers:
     """For an API process whose workers run elsewhere and claim jobs from the shared database."""
@@ -29,3 +32,7 @@ class ExternalWorkers:
 
     def stop(self) -> None:
         """Nothing to stop here."""
+
+    def broker_error(self) -> str | None:
+        """No broker: the database is the queue."""
+        return None

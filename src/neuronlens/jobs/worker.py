@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
+import time
 
 from neuronlens.domain import Job, JobError
 from neuronlens.errors import JobFailure
 from neuronlens.jobs.context import WorkerContext
+from neuronlens.jobs.metrics import StageTimer, observe_stage
+from neuronlens.jobs.scoring import scorecard_for_job
 from neuronlens.pipeline.fetch import FetchOptions, TransientFetchError, fetch_audio
 from neuronlens.pipeline.run import run_pipeline
+from neuronlens.storage.audio_store import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +33,16 @@ def fetch_job_audio(ctx: WorkerContext, job: Job, owner: str) -> bool:
         message = f"the download was interrupted {job.fetch_attempts - 1} times; giving up"
         repository.fail_job(job.id, JobError("audio_fetch_failed", message), owner=owner)
         return False
-    dest = ctx.audio_dir_for(job.id) / "audio"
+    dest = ctx.audio_store.staging_path(job.id)
+    started = time.monotonic()
     try:
         with LeaseHeartbeat(ctx, job.id, owner, FETCH_LEASE_SECONDS):
             result = fetch_audio(job.request.audio_url, dest, FetchOptions.from_settings(settings))
+            try:  # to the shared store, so that a worker on another machine can read it
+                location = ctx.audio_store.put(job.id, result.path)
+            except StorageUnavailable as exc:
+                raise TransientFetchError(exc.message) from exc
+        observe_stage("fetch", time.monotonic() - started)
     except TransientFetchError as exc:
         error = JobError(code=exc.code, message=exc.message)
         # fetch_attempts already counts this attempt (incremented when it was claimed).
@@ -56,7 +65,7 @@ def fetch_job_audio(ctx: WorkerContext, job: Job, owner: str) -> bool:
         message = f"the download failed unexpectedly ({type(exc).__name__})"
         repository.fail_job(job.id, JobError("audio_fetch_failed", message), owner=owner)
         return False
-    if not repository.finish_fetch(job.id, owner, str(result.path), result.size_bytes):
+    if not repository.finish_fetch(job.id, owner, location, result.size_bytes):
         ctx.remove_audio(job.id)  # deleted or failed meanwhile
         return False
     log.info("job %s: fetched %d bytes", job.id, result.size_bytes)
@@ -74,25 +83,40 @@ def process_job(ctx: WorkerContext, job: Job, owner: str) -> None:
         )
         repository.fail_job(job.id, JobError("processing_error", message), owner=owner)
         return
+    timer = StageTimer()
     try:
-        with LeaseHeartbeat(ctx, job.id, owner, settings.lease_seconds):
+        scorecard = scorecard_for_job(ctx, job)  # before transcribing: fail fast if it is gone
+        with (
+            LeaseHeartbeat(ctx, job.id, owner, settings.lease_seconds),
+            ctx.audio_store.local_copy(job.audio_path or "") as audio_path,
+        ):
             result = run_pipeline(
-                Path(job.audio_path or ""),
+                audio_path,
                 job.request,
                 ctx.models,
                 settings,
+                on_progress=timer,
                 on_decoded=lambda audio: repository.record_duration(job.id, audio.duration),
+                scorecard=scorecard,
             )
+    except StorageUnavailable as exc:
+        # Not the recording's fault: leave the lease to run out so that the job is retried.
+        log.warning("job %s: audio store unavailable, will retry: %s", job.id, exc.message)
+        timer.close()
+        return
     except JobFailure as exc:
         log.info("job %s failed: %s: %s", job.id, exc.code, exc.message)
+        timer.failed(exc.code)
         repository.fail_job(job.id, JobError(exc.code, exc.message), owner=owner)
         return
     except Exception as exc:
         log.exception("job %s: unexpected error while processing", job.id)
+        timer.failed("processing_error")
         message = f"internal error while processing the recording ({type(exc).__name__})"
         repository.fail_job(job.id, JobError("processing_error", message), owner=owner)
         return
     if repository.complete_job(job.id, owner, result.to_json()):
+        timer.completed(result.duration)
         log.info("job %s completed (%.1f s of audio)", job.id, result.duration)
     else:
         log.info("job %s finished but was deleted or reassigned meanwhile", job.id)

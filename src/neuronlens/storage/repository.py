@@ -15,6 +15,7 @@ from neuronlens.domain import Account, FetchState, Job, JobError, JobRequest, Jo
 from neuronlens.errors import NotFound, ValidationFailed
 from neuronlens.ids import new_id
 from neuronlens.storage.tables import accounts, api_keys, jobs
+from neuronlens.storage.webhook_queue import enqueue_job_event
 
 API_KEY_PREFIX = "nl_"
 
@@ -33,6 +34,26 @@ def hash_api_key(key: str) -> str:
 class JobPage:
     jobs: list[Job]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """An API key as its owner may see it again: never the key itself."""
+
+    id: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Dashboard filters over an account's jobs; None means any."""
+
+    status: JobStatus | None = None
+    language: str | None = None
+    intent: str | None = None
+    qa_passed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,53 @@ class Repository:
             row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
         return Account(id=row.id, name=row.name, created_at=row.created_at) if row else None
 
+    def login_with_key(self, key: str) -> tuple[Account, str] | None:
+        """The account and key id of an active API key (a dashboard sign-in), or None."""
+        query = (
+            sa.select(accounts, api_keys.c.id.label("key_id"))
+            .join(api_keys, api_keys.c.account_id == accounts.c.id)
+            .where(api_keys.c.key_hash == hash_api_key(key), api_keys.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Account(id=row.id, name=row.name, created_at=row.created_at), row.key_id
+
+    def account_for_key_id(self, key_id: str) -> Account | None:
+        """The account owning the API key ``key_id`` while it is not revoked, or None."""
+        query = (
+            sa.select(accounts)
+            .join(api_keys, api_keys.c.account_id == accounts.c.id)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return Account(id=row.id, name=row.name, created_at=row.created_at) if row else None
+
+    def list_api_keys(self, account_id: str) -> list[ApiKeyInfo]:
+        """An account's keys, newest first, revoked ones included."""
+        query = (
+            sa.select(api_keys)
+            .where(api_keys.c.account_id == account_id)
+            .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [ApiKeyInfo(r.id, r.prefix, r.created_at, r.revoked_at) for r in rows]
+
+    def revoke_api_key(self, account_id: str, key_id: str) -> None:
+        """Revoke one of the account's keys (idempotent); NotFound for anyone else's."""
+        mine = sa.and_(api_keys.c.id == key_id, api_keys.c.account_id == account_id)
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(api_keys.c.id).where(mine)).first() is None:
+                raise NotFound(f"no API key {key_id!r}")
+            conn.execute(
+                api_keys.update()
+                .where(mine, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+
     # --- jobs: the API side --------------------------------------------------------------
 
     def create_job(
@@ -139,6 +207,19 @@ class Repository:
         with self.engine.connect() as conn:
             return conn.execute(query).first()
 
+    def has_idempotency_key(self, account_id: str, key: str) -> bool:
+        """Whether the account already made a job with this Idempotency-Key (a replay)."""
+        return self._job_by_idempotency_key(account_id, key) is not None
+
+    def count_unfinished_jobs(self, account_id: str) -> int:
+        """The account's jobs that are pending or processing (for the concurrency cap)."""
+        query = sa.select(sa.func.count()).where(
+            jobs.c.account_id == account_id,
+            jobs.c.status.in_([JobStatus.PENDING.value, JobStatus.PROCESSING.value]),
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     @staticmethod
     def _replay(row: sa.Row[Any], request_hash: str) -> NewJob:
         if row.request_hash != request_hash:
@@ -174,6 +255,33 @@ class Repository:
         page = [row_to_job(row) for row in rows[:limit]]
         return JobPage(jobs=page, next_cursor=page[-1].id if len(rows) > limit else None)
 
+    def search_jobs(
+        self, account_id: str, where: JobFilter, limit: int, cursor: str | None
+    ) -> JobPage:
+        """Like ``list_jobs``, filtered on fields inside the stored request and result."""
+        query = sa.select(jobs).where(jobs.c.account_id == account_id)
+        if where.status is not None:
+            query = query.where(jobs.c.status == where.status.value)
+        if where.language:
+            query = query.where(jobs.c.request["language"].as_string() == where.language)
+        if where.intent:
+            query = query.where(jobs.c.result["intent"].as_string() == where.intent)
+        if where.qa_passed is not None:
+            query = query.where(jobs.c.result[("qa", "passed")].as_boolean() == where.qa_passed)
+        if cursor:
+            query = query.where(jobs.c.id < cursor)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(jobs.c.id.desc()).limit(limit + 1)).all()
+        page = [row_to_job(row) for row in rows[:limit]]
+        return JobPage(jobs=page, next_cursor=page[-1].id if len(rows) > limit else None)
+
+    def job_intents(self, account_id: str) -> list[str]:
+        """The distinct intents found in an account's completed jobs (for a filter menu)."""
+        intent = jobs.c.result["intent"].as_string()
+        query = sa.select(intent).where(jobs.c.account_id == account_id, intent.is_not(None))
+        with self.engine.connect() as conn:
+            return sorted(set(conn.execute(query.distinct()).scalars()))
+
     def delete_job(self, account_id: str, job_id: str) -> Job:
         """Delete a job row and return it (the caller removes its audio)."""
         job = self.get_job(account_id, job_id)
@@ -183,8 +291,10 @@ class Repository:
 
     # --- jobs: ingestion -----------------------------------------------------------------
 
-    def claim_fetch(self, owner: str, lease_seconds: float) -> Job | None:
-        """Take the oldest job whose audio still has to be downloaded."""
+    def claim_fetch(
+        self, owner: str, lease_seconds: float, job_id: str | None = None
+    ) -> Job | None:
+        """Take the oldest job (or job ``job_id``) whose audio still has to be downloaded."""
         now = utcnow()
         ready = sa.and_(
             jobs.c.status == JobStatus.PENDING.value,
@@ -192,6 +302,8 @@ class Repository:
             sa.or_(jobs.c.fetch_not_before.is_(None), jobs.c.fetch_not_before <= now),
             sa.or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now),
         )
+        if job_id is not None:  # a queue message names its job (scale-out mode)
+            ready = sa.and_(ready, jobs.c.id == job_id)
         changes = {
             "lease_owner": owner,
             "lease_until": now + timedelta(seconds=lease_seconds),
@@ -228,8 +340,10 @@ class Repository:
 
     # --- jobs: processing ----------------------------------------------------------------
 
-    def claim_job(self, owner: str, lease_seconds: float) -> Job | None:
-        """Take the oldest job that is ready, or whose previous worker's lease ran out."""
+    def claim_job(
+        self, owner: str, lease_seconds: float, job_id: str | None = None
+    ) -> Job | None:
+        """Take the oldest job (or job ``job_id``) that is ready, or whose lease ran out."""
         now = utcnow()
         ready = sa.and_(
             jobs.c.fetch_state == FetchState.DONE.value,
@@ -238,6 +352,8 @@ class Repository:
                 sa.and_(jobs.c.status == JobStatus.PROCESSING.value, jobs.c.lease_until < now),
             ),
         )
+        if job_id is not None:
+            ready = sa.and_(ready, jobs.c.id == job_id)
         changes = {
             "status": JobStatus.PROCESSING.value,
             "lease_owner": owner,
@@ -266,6 +382,7 @@ class Repository:
         return self._update(
             job_id,
             self._owned_by(owner),
+            final=True,
             status=JobStatus.COMPLETED.value,
             result=result,
             completed_at=now,
@@ -285,6 +402,7 @@ class Repository:
         return self._update(
             job_id,
             condition,
+            final=True,
             status=JobStatus.FAILED.value,
             fetch_state=sa.case(
                 (jobs.c.fetch_state == FetchState.PENDING.value, FetchState.FAILED.value),
@@ -324,12 +442,24 @@ class Repository:
             row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).one()
         return row_to_job(row)
 
-    def _update(self, job_id: str, condition: sa.ColumnElement[bool], **values: Any) -> bool:
+    def _update(
+        self,
+        job_id: str,
+        condition: sa.ColumnElement[bool],
+        *,
+        final: bool = False,
+        **values: Any,
+    ) -> bool:
         values.setdefault("updated_at", utcnow())
         with self.engine.begin() as conn:
             result = conn.execute(
                 jobs.update().where(jobs.c.id == job_id, condition).values(**values)
             )
+            if final and result.rowcount == 1:
+                # The job's webhook event is queued in the same transaction as its final
+                # status: a crash can lose neither, and no event exists for an unfinished job.
+                row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).one()
+                enqueue_job_event(conn, row_to_job(row))
         return result.rowcount == 1
 
     def jobs_by_ids(self, job_ids: Sequence[str]) -> list[Job]:
@@ -347,6 +477,7 @@ def request_to_json(request: JobRequest) -> dict[str, Any]:
         "num_speakers": request.num_speakers,
         "features": list(request.features),
         "qa_scorecard_id": request.qa_scorecard_id,
+        "qa_scorecard_version": request.qa_scorecard_version,
         "metadata": request.metadata,
         "webhook_url": request.webhook_url,
     }
@@ -361,6 +492,7 @@ def row_to_job(row: sa.Row[Any]) -> Job:
         num_speakers=stored["num_speakers"],
         features=tuple(stored["features"]),
         qa_scorecard_id=stored.get("qa_scorecard_id"),
+        qa_scorecard_version=stored.get("qa_scorecard_version"),
         metadata=stored.get("metadata") or {},
         webhook_url=stored.get("webhook_url"),
     )
