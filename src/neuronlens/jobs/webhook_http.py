@@ -8,7 +8,6 @@ attempt has a total deadline, and at most ``MAX_RESPONSE_BYTES`` of the answer a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -24,6 +23,7 @@ from neuronlens.pipeline.transport import (
     PinnedBackend,
     Resolver,
     int_header,
+    read_head,
     ssl_context,
     system_resolver,
 )
@@ -93,7 +93,7 @@ def post_webhook(
                 "POST", target, headers=fields, content=body, extensions={"timeout": timeouts}
             ) as response,
         ):
-            answer = _head(response.iter_stream(), MAX_RESPONSE_BYTES)
+            answer = read_head(response.iter_stream(), MAX_RESPONSE_BYTES)
             said = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
             status = response.status
     except AudioURLForbidden as exc:
@@ -129,23 +129,6 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
             when = when.replace(tzinfo=UTC)
         seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
     return min(float(seconds), MAX_RETRY_AFTER)
-
-
-def _head(chunks: Iterable[bytes], limit: int) -> bytes:
-    data = b""
-    try:
-        for chunk in chunks:
-            data += chunk
-            if len(data) >= limit:
-                break
-    except (
-        httpcore.TimeoutException,
-        httpcore.NetworkError,
-        httpcore.ProtocolError,
-        DeadlineExceeded,
-    ):
-        pass  # the status line arrived; that is what counts
-    return data[:limit]
 
 
 def _webhook_words(message: str) -> str:

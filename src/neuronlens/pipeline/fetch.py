@@ -42,12 +42,12 @@ from neuronlens.errors import (
 )
 from neuronlens.pipeline.netguard import InvalidAudioURL, parse_audio_url
 from neuronlens.pipeline.transport import (
-    DeadlineExceeded,
     PinnedBackend,
     Resolver,
     TransientFetchError,
     http_error,
     int_header,
+    read_head,
     ssl_context,
     system_resolver,
     translated_errors,
@@ -183,7 +183,7 @@ def _request(
         if r.status in _REDIRECTS:
             return _redirect_target(url, r.status, fields.get("location"), options)
         if not 200 <= r.status < 300:
-            raise http_error(r.status, fields, _head(r.iter_stream(), 8192), url.host)
+            raise http_error(r.status, fields, read_head(r.iter_stream(), 8192), url.host)
         return _download(r.iter_stream(), fields, url, dest, options)
 
 
@@ -275,24 +275,6 @@ def _checked(url: str, options: FetchOptions) -> httpx.URL:
         if exc.code == AudioURLForbidden.code:
             raise AudioURLForbidden(str(exc)) from None
         raise AudioFetchFailed(str(exc)) from None
-
-
-def _head(chunks: Iterable[bytes], limit: int) -> bytes:
-    """At most ``limit`` bytes of an error body: enough to explain it; the status matters more."""
-    data = b""
-    try:
-        for chunk in chunks:
-            data += chunk
-            if len(data) >= limit:
-                break
-    except (
-        httpcore.TimeoutException,
-        httpcore.NetworkError,
-        httpcore.ProtocolError,
-        DeadlineExceeded,
-    ):
-        pass
-    return data[:limit]
 
 
 def _too_large(limit: int, declared: int | None) -> AudioTooLarge:

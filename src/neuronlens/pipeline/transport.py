@@ -268,3 +268,22 @@ def int_header(value: str | None) -> int | None:
     except ValueError:
         return None
     return number if number is None or number >= 0 else None
+
+
+def read_head(chunks: Iterable[bytes], limit: int) -> bytes:
+    """At most ``limit`` bytes of a response body, stopping quietly if the peer stalls or
+    drops: enough to explain an error, where the status line is what counts."""
+    data = b""
+    try:
+        for chunk in chunks:
+            data += chunk
+            if len(data) >= limit:
+                break
+    except (
+        httpcore.TimeoutException,
+        httpcore.NetworkError,
+        httpcore.ProtocolError,
+        DeadlineExceeded,
+    ):
+        pass
+    return data[:limit]
