@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import sqlalchemy as sa
 
-from neuronlens.storage.repository import utcnow
+from neuronlens.storage.clock import utcnow
 from neuronlens.storage.tables import jobs
 from tests.api.conftest import Api
 

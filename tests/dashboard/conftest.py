@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from neuronlens.api.app import create_app
 from neuronlens.config import Settings
 from neuronlens.domain import Job, JobRequest
-from neuronlens.storage.repository import Repository, utcnow
+from neuronlens.storage.clock import utcnow
+from neuronlens.storage.repository import Repository
 from neuronlens.storage.tables import jobs
 from tests.conftest import MODELS_DIR
 

@@ -9,7 +9,8 @@ import pytest
 
 from neuronlens.domain import FetchState, JobError, JobRequest, JobStatus
 from neuronlens.errors import NotFound, ValidationFailed
-from neuronlens.storage.repository import Repository, hash_api_key
+from neuronlens.storage.accounts import hash_api_key
+from neuronlens.storage.repository import Repository
 
 REQUEST = JobRequest(audio_url="https://example.com/a.mp3", language="hi-IN")
 

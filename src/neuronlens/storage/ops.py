@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from neuronlens.domain import FetchState, JobStatus
-from neuronlens.storage.repository import utcnow
+from neuronlens.storage.clock import utcnow
 from neuronlens.storage.tables import jobs, webhook_attempts, webhook_deliveries
 
 _PENDING = JobStatus.PENDING.value
