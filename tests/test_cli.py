@@ -94,7 +94,8 @@ def test_analyze_runs_on_an_existing_transcript(tmp_path: Path) -> None:
     assert body["intent"] in {dialogue["intent"], *dialogue.get("intent_also_acceptable", [])}
     assert -1 <= body["sentiment"]["speakers"]["customer"] <= 1
     assert 2 <= body["summary"].count(". ") + 1 <= 5
-    assert [segment["text"] for segment in body["transcript"]] == [s["text"] for s in segments]
+    assert [segment["raw_text"] for segment in body["transcript"]] == [s["text"] for s in segments]
+    assert "24,999" in body["transcript"][1]["text"]  # spoken amounts read as digits
 
 
 def test_analyze_reports_a_malformed_file(tmp_path: Path) -> None:

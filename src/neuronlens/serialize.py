@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from neuronlens.analysis.display import display_text
 from neuronlens.domain import Job, JobStatus, SpeakerReport, Transcript
 
 SPEAKER_FIELDS = ("speakers", "talk_metrics", "diarization")
@@ -51,13 +52,15 @@ def job_to_body(job: Job) -> dict[str, Any]:
 
 
 def transcript_to_json(transcript: Transcript) -> list[dict[str, Any]]:
-    """Transcript segments in the API's shape (times rounded to milliseconds)."""
+    """Transcript segments in the API's shape (times rounded to milliseconds): ``text`` with
+    spoken numbers as digits, ``raw_text`` and ``words`` as the recogniser wrote them."""
     return [
         {
             "speaker": segment.speaker,
             "start": round(segment.start, 3),
             "end": round(segment.end, 3),
-            "text": segment.text,
+            "text": display_text(segment.text, transcript.language),
+            "raw_text": segment.text,
             "confidence": round(segment.confidence, 3),
             "words": [
                 {

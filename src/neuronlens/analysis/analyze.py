@@ -117,7 +117,10 @@ def transcript_from_json(obj: Any, language: str = "und") -> Transcript:
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise ValueError(f"segment {index} needs a 'text' string")
-        text = item["text"]
+        # A stored transcript's raw_text is what the recogniser wrote (text has digits for
+        # spoken numbers): analyse what the pipeline analysed.
+        raw = item.get("raw_text")
+        text = raw if isinstance(raw, str) else item["text"]
         start = _float(item.get("start"), clock)
         end = _float(item.get("end"), start + max(1.0, len(text) * _SECONDS_PER_CHAR))
         words = tuple(

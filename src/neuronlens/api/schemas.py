@@ -114,6 +114,9 @@ class SegmentOut(BaseModel):
     start: float
     end: float
     text: str
+    """What was said, with spoken numbers and amounts written as digits."""
+    raw_text: str | None = None
+    """What the recogniser wrote, words as spoken (absent on transcripts stored before it)."""
     confidence: float
     words: list[WordOut]
 
