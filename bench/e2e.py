@@ -93,6 +93,12 @@ def versions(call: Call, folder: Path) -> dict[str, Path]:
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries the parent's high-water
+    mark into a child across fork and exec, and the parent holds the spliced calls."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -1,12 +1,14 @@
 """The whole loop in a real browser (Playwright driving Debian's Chromium): sign in, write a
 scorecard, submit a call, watch it complete, open it, follow evidence to the audio.
 
-Saves screenshots of the main pages under docs/screenshots/ (the README shows them)."""
+Saves screenshots of the main pages; with NEURONLENS_UPDATE_SCREENSHOTS=1 under docs/screenshots/
+(the README shows them)."""
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +36,14 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     "--autoplay-policy=no-user-gesture-required",
 ]
-SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed only on request (NEURONLENS_UPDATE_SCREENSHOTS=1), so
+# that a test run does not rewrite files in the checkout; otherwise they go to a temporary folder.
+UPDATE_SCREENSHOTS = bool(os.environ.get("NEURONLENS_UPDATE_SCREENSHOTS"))
+SCREENSHOTS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if UPDATE_SCREENSHOTS
+    else Path(tempfile.mkdtemp(prefix="neuronlens-screenshots-"))
+)
 CALL = DATA_DIR / "calls" / "hi_two_speakers.mp3"
 EXAMPLE = "इस बारिश में बाहर जाना एकदम सवाल के बाहर है"  # turn 3 of the call
 
