@@ -14,7 +14,9 @@ letter, mark or digit (punctuation, danda) becomes a space, spaces collapse; com
 are kept. For the ai4bharat set the nukta letters (U+0958–U+095F, and base + U+093C) are deleted
 from both sides, because its references lost them. ``script`` is the share of letters a system
 wrote in the language's own script. A "call" row per set splices further clips of the set (0.4-1.2 s
-gaps) into one recording of about ``--call-seconds``, to measure long-form chunking and speed.
+gaps) into one recording of about ``--call-seconds``, to measure long-form chunking and speed;
+"call_8k" is the same recording through the telephone band (8 kHz, 300-3400 Hz, G.711 mu-law;
+``bench/diarization_calls.telephone``).
 """
 
 from __future__ import annotations
@@ -40,13 +42,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
+from bench.diarization_calls import telephone  # noqa: E402
 from neuronlens.config import Settings  # noqa: E402
 from neuronlens.domain import SAMPLE_RATE  # noqa: E402
 from neuronlens.errors import NoSpeechDetected  # noqa: E402
 from neuronlens.languages import Language, lookup  # noqa: E402
 from neuronlens.pipeline import asr  # noqa: E402
 from neuronlens.pipeline.models import ModelRegistry  # noqa: E402
+from neuronlens.pipeline.vad import VadSettings  # noqa: E402
 
 # name: (folder under --data, language code, whether the references lost their nukta letters)
 SETS: dict[str, tuple[str, str, bool]] = {
@@ -175,6 +180,8 @@ def parse_options(pairs: list[str]) -> asr.AsrOptions:
             overrides[name] = json.loads(raw)
         except json.JSONDecodeError:
             overrides[name] = raw
+    if isinstance(overrides.get("vad"), dict):  # e.g. vad={"threshold": 0.3}
+        overrides["vad"] = dataclasses.replace(VadSettings(), **overrides["vad"])
     return dataclasses.replace(asr.AsrOptions(), **overrides)
 
 
@@ -203,6 +210,7 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--option", action="append", default=[], help="AsrOptions override")
     parser.add_argument("--no-plain", action="store_true", help="skip plain faster-whisper")
+    parser.add_argument("--only-calls", action="store_true", help="only the spliced call rows")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "asr.json")
     args = parser.parse_args()
 
@@ -243,14 +251,18 @@ def main() -> None:
             "chunk_seconds": round(asr.chunk_seconds(language, model, options), 1),
         }
         for system, run in systems.items():
+            if args.only_calls:
+                break
             entry[system] = score(clips[: args.limit], run, language, drop_nukta)
             print(name, system, summary(entry[system]))
         if args.call_seconds and name in args.call_sets.split(","):
             call = splice(clips[args.limit :] or clips, args.call_seconds)
-            entry["call"] = {"audio_seconds": round(call.samples.size / SAMPLE_RATE, 1)}
-            for system, run in systems.items():
-                entry["call"][system] = score([call], run, language, drop_nukta)
-                print(name, "call", system, summary(entry["call"][system]))
+            narrow = Clip(call.file, call.reference, telephone(call.samples))
+            for row, audio in (("call", call), ("call_8k", narrow)):
+                entry[row] = {"audio_seconds": round(audio.samples.size / SAMPLE_RATE, 1)}
+                for system, run in systems.items():
+                    entry[row][system] = score([audio], run, language, drop_nukta)
+                    print(name, row, system, summary(entry[row][system]))
         report["sets"][name] = entry
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", "utf-8")
