@@ -88,6 +88,11 @@ def test_a_hindi_clip_comes_back_as_a_devanagari_transcript(
             assert segment["start"] - 0.05 <= word["start"] <= word["end"] <= segment["end"] + 0.05
             assert 0 <= word["confidence"] <= 1
     assert audio_server.hits(f"/calls/{CLIP.name}") == 1
+    # One voice for 3.6 s: clustering finds one speaker, and the body says so.
+    assert body["diarization"]["method"] == "clustering"
+    assert body["diarization"]["speakers_found"] == 1
+    assert [speaker["label"] for speaker in body["speakers"]] == ["speaker_1"]
+    assert 0 < body["talk_metrics"]["total_talk_time"] <= body["duration"]
     assert isinstance(body["summary"], str) and body["summary"]
     assert -1 <= body["sentiment"]["overall"] <= 1
     assert body["sentiment"]["label"] in {"positive", "neutral", "negative"}

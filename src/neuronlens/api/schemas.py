@@ -133,6 +133,12 @@ class JobOut(BaseModel):
     qa_scorecard_id: str | None
     qa_scorecard_version: int | None = None
     transcript: list[SegmentOut] | None
+    speakers: list[dict[str, Any]] | None = None
+    """Per speaker: label, role, role_confidence, talk_time, talk_share, turns, words, channel."""
+    talk_metrics: dict[str, Any] | None = None
+    """Talk time per speaker, total talk, non-talk time, overlap, interruptions, longest silence."""
+    diarization: dict[str, Any] | None = None
+    """How speakers were found: method, speakers requested and found, whether roles were set."""
     summary: str | None
     sentiment: dict[str, Any] | None
     intent: str | None
