@@ -25,7 +25,8 @@ _CURRENCY = (
     "రూపాయ",
     "రూ",
 )
-_PERCENT = ("percent", "per cent", "प्रतिशत", "परसेंट", "टक्के", "சதவீத", "பர்சென்ட்", "శాతం", "పర్సెంట్")
+_PERCENT: tuple[str, ...] = ("percent", "per cent", "प्रतिशत", "परसेंट", "टक्के", "टक्का")
+_PERCENT += ("சதவீத", "பர்சென்ட்", "శాతం", "పర్సెంట్")
 _LAST = ("last", "ending", "ends", "आखिरी", "अंतिम", "शेवटच", "கடைசி", "చివరి")
 # A spoken reference is a short code followed by digits: "FR 45821", "DS எட்டு நாலு ...".
 _REF_WRITTEN = re.compile(r"\b([A-Z]{2,4})[- ]?(\d{3,8})\b")

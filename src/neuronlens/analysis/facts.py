@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from neuronlens.analysis.entities import Entities, _classify, format_amount
@@ -20,6 +21,18 @@ _WITHIN_SUFFIX = ("க்குள்", "க்குள்ள", "లో", "ల�
 _PAST = {"last", "past", "previous", "पिछले", "पिछला", "मागील", "गेल्या", "கடந்த", "గత", "గడిచిన"}
 _GST = {"gst", "जीएसटी", "ஜிஎஸ்டி", "జీఎస్టీ", "tax", "टैक्स"}
 _NO_LABEL = {"charge", "transaction", "credit", "loan"}
+# Terms that price what they name: a bare figure of 100 or more beside one is rupees even when
+# the speaker leaves out the currency ("पाँच सौ निन्यानवे वाला रिचार्ज", "the 799 plan").
+_PRICED = {"recharge", "plan", "premium", "bill", "EMI", "charge", "processing fee", "late fee"}
+_MIN_PRICE = 100
+# Data sizes and speeds, written in Latin script in every language ("ఒన్నర GB", "300 Mbps").
+_MEASURES = {"gb": "GB", "mb": "MB", "mbps": "Mbps", "gbps": "Gbps", "जीबी": "GB", "ஜிபி": "GB"}
+_MEASURES |= {"జీబీ": "GB", "एमबीपीएस": "Mbps"}
+# A count of how often something happens ("six, seven a day") is small and whole.
+_MIN_COUNT, _MAX_COUNT = 2, 20
+_CALL_WORDS = ("call", "कॉल", "फोन", "கால்", "போன்", "కాల్", "ఫోన్")
+# English day-of-month ordinals written as digits: "on the 5th", "by the 12th".
+_ORDINAL = re.compile(r"^([12]?\d|3[01])(st|nd|rd|th)$")
 """Labels too generic to lead a phrase alone, used only when nothing closer names the figure."""
 
 
@@ -31,6 +44,8 @@ class CallFacts:
     percents: list[str] = field(default_factory=list)
     when: list[str] = field(default_factory=list)
     durations: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    frequencies: list[str] = field(default_factory=list)
     _values: set[float] = field(default_factory=set)
 
     def add(self, kind: str, phrase: str) -> None:
@@ -74,7 +89,15 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
     base = lang.split("-")[0].lower()
     hits = {
         cat: find(normalised, cat)
-        for cat in ("terms", "units", "hour_markers", "periods", "day_markers", "months")
+        for cat in (
+            "terms",
+            "units",
+            "hour_markers",
+            "periods",
+            "day_markers",
+            "months",
+            "frequency",
+        )
     }
     numbers = parse_numbers(words, base)
     times: list[str] = []
@@ -87,7 +110,12 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
             hits["day_markers"], number.end
         )
         value = number.value
-        if number.digits is None and month is not None and 1 <= value <= 31:
+        after = words[number.end] if number.end < len(words) else ""
+        if after in _MEASURES:
+            # "300 Mbps" names a plan: a later "the 300 plan" is that plan, not Rs 300.
+            facts._values.add(value)
+            facts.add("measures", f"{value:g} {_MEASURES[after]}")
+        elif number.digits is None and month is not None and 1 <= value <= 31:
             year = _starts_at([Hit("", n.start, n.end) for n in numbers], month.end)
             if year is None:  # a day with a year is a birth date, not a fact of this call
                 label = month.english if month in hits["months"] else ""
@@ -115,13 +143,21 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
             if found.percents and value not in facts._values:
                 facts._values.add(value)
                 facts.add("percents", f"{value:g}% {name}".strip())
-            elif found.amounts and value not in facts._values:
+            elif (
+                found.amounts or (name in _PRICED and value >= _MIN_PRICE and not number.digits)
+            ) and value not in facts._values:
                 facts._values.add(value)
                 phrase = _amount_phrase(value, name)
                 if _GST.intersection(words[number.end : number.end + 4]):
                     phrase += " plus GST"  # "750 रुपये और उस पे लगा GST": tax on top
                 facts.add("amounts", phrase)
         previous = number
+    for phrase in _frequencies(words, numbers, hits):
+        facts.add("frequencies", phrase)
+    for word in words:
+        ordinal = _ORDINAL.match(word)
+        if ordinal:
+            facts.add("when", f"the {_ordinal(float(ordinal.group(1)))}")
     for category in ("relative", "weekdays"):
         for hit in find(normalised, category):
             day = hit.english
@@ -130,6 +166,35 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
             facts.add("when", f"on {day}" if category == "weekdays" else day)
     for clock in times:
         facts.add("when", f"at {clock}")
+
+
+def _frequencies(words: list[str], numbers: list[Number], hits: dict[str, list[Hit]]) -> list[str]:
+    """How often something happens: a small count, or a range of two ("six, seven", "मूडु
+    नालुगु"), near "a day"/"a week" ("6-7 calls a day", "3-4 times a week")."""
+    out: list[str] = []
+    counts = [
+        n
+        for n in numbers
+        if n.digits is None
+        and _MIN_COUNT <= n.value <= _MAX_COUNT
+        and n.value == int(n.value)
+        and _starts_at(hits["units"], n.end) is None
+        and _starts_at(hits["hour_markers"], n.end) is None
+    ]
+    for i, number in enumerate(counts):
+        period = _near(hits["frequency"], number, 3)
+        if period is None:
+            continue
+        text = f"{number.value:g}"
+        if i + 1 < len(counts) and counts[i + 1].start == number.end:
+            following = counts[i + 1]
+            if following.value == number.value + 1:
+                text += f"-{following.value:g}"
+        elif i > 0 and counts[i - 1].end == number.start:
+            continue  # the second number of a range already read
+        noun = "calls" if any(w.startswith(_CALL_WORDS) for w in words) else "times"
+        out.append(f"{text} {noun} {period.english}")
+    return out
 
 
 def _is_deadline(words: list[str], number: Number, unit: Hit) -> bool:

@@ -45,9 +45,10 @@ def _terms(table: dict[str, dict[str, list[str]]]) -> tuple[Term, ...]:
 
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, tuple[Term, ...]]:
-    """Categories of ``data/lexicon.json`` and ``data/calendar.json`` as compiled terms."""
+    """Categories of ``data/lexicon.json``, ``data/calendar.json`` and ``data/glossary.json`` as
+    compiled terms."""
     out: dict[str, tuple[Term, ...]] = {}
-    for name in ("lexicon.json", "calendar.json"):
+    for name in ("lexicon.json", "calendar.json", "glossary.json"):
         for category, table in _load(name).items():
             if category.startswith("_"):
                 continue

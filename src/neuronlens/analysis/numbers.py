@@ -239,7 +239,12 @@ def _compound(
                 ):
                     current = current * 100 + value
                     continue
-                if seen and (not _combines(current, value) or not _next_not_unit(words, j)):
+                # Before a unit of time a new number starts ("नौ हज़ार आठ सौ, चार बजे" is 9,800
+                # and 4 o'clock), except the units digit of a tens word: "forty-eight hours".
+                ends_tens = current % 10 == 0 and current % 100 != 0 and value < 10
+                if seen and (
+                    not _combines(current, value) or not (_next_not_unit(words, j) or ends_tens)
+                ):
                     stop = True
                     break
                 current += value + bonus

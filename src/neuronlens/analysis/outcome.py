@@ -95,6 +95,7 @@ _DETAILS = {
     "text_documents": "documents",
     "text_channels": "channels",
     "text_teams": "teams",
+    "text_checks": "checks",
 }
 
 

@@ -9,6 +9,7 @@ from neuronlens.analysis.lexicon import find, translate
 from neuronlens.analysis.outcome import Outcome, call_outcome
 from neuronlens.analysis.roles import agent_label, customer_label
 from neuronlens.analysis.text import find_cues, normalize, sentences
+from neuronlens.analysis.topics import PLACES, mentioned
 from neuronlens.domain import Transcript
 
 # A supervisor reads the summary at a glance: the call's main figures, not every number in it.
@@ -16,9 +17,14 @@ _MAX_AMOUNTS = 5
 _MAX_PERCENTS = 3
 _MAX_WHEN = 3
 _MAX_DURATIONS = 3
+_MAX_MEASURES = 3
 _MAX_REFERENCES = 2
 _MIN_QUOTE_WORDS, _MAX_QUOTE_WORDS = 4, 25
 _QUOTE_CONFIDENCE = 0.75
+# Topics each side raised beyond the request (the mobile tower, the recharge, the branch):
+# a few, so the sentence stays readable.
+_MAX_TOPICS = 3
+_MAX_WORDS = 100
 # Romanised Hindi function words: a sentence with any of them is Hinglish, which a supervisor
 # who does not know Hindi cannot read, so it is not quoted.
 _HINGLISH_WORDS = """hai hain tha thi mera meri mujhe mujhko kya karna karni karwana kar ka ki
@@ -43,9 +49,10 @@ def request_sentence(
     small_talk: list[str] | None = None,
     purposes: list[str] | None = None,
     quote: str | None = None,
+    topics: list[str] | None = None,
 ) -> str:
     """Who called about what: the request, the product (with its last digits), what for, why,
-    and the small talk it came after."""
+    what else the customer mentioned, and the small talk it came after."""
     sentence = f"the customer {request}"
     if products:
         product = _join(products[:2])
@@ -56,6 +63,8 @@ def request_sentence(
         sentence += f", to fund {_join(purposes[:2])}"
     if reasons:
         sentence += f", citing {_join(reasons[:2])}"
+    if topics:
+        sentence += f", and mentioned {_join(topics)}"
     if quote:
         sentence += f' ("{quote.rstrip(".")}")'
     if small_talk:
@@ -96,20 +105,25 @@ def small_talk_topics(customer_texts: list[str]) -> list[str]:
     return list(dict.fromkeys(topics))
 
 
-def details_sentence(facts: CallFacts) -> str | None:
-    """The key figures and dates, phrased briefly."""
+def details_sentence(facts: CallFacts, leave_out: int = 0) -> str | None:
+    """The key figures and dates, phrased briefly; ``leave_out`` drops the last few items."""
     items = facts.amounts[:_MAX_AMOUNTS] + facts.percents[:_MAX_PERCENTS]
+    items += facts.frequencies[:1] + facts.measures[:_MAX_MEASURES]
     items += facts.durations[:_MAX_DURATIONS]
     # "today" is the call's own day: it tells a supervisor nothing.
     items += [when for when in facts.when if when != "today"][:_MAX_WHEN]
+    items = items[: len(items) - leave_out]
     if not items:
         return None
     return f"Details: {_join(items)}."
 
 
-def agent_sentence(outcome: Outcome, references: list[str]) -> str | None:
-    """What the agent did or promised, and whether they refused."""
-    done = list(outcome.actions)
+def agent_sentence(
+    outcome: Outcome, references: list[str], topics: list[str] | None = None
+) -> str | None:
+    """What the agent discussed, did or promised, and whether they refused."""
+    done = [f"discussed {_join(topics)}"] if topics else []
+    done += list(outcome.actions)
     if references:
         numbers = "number" if len(references) == 1 else "numbers"
         done.append(f"gave reference {numbers} {_join(references[:_MAX_REFERENCES])}")
@@ -165,28 +179,54 @@ def embedded_summary(
         if any("loan" in product for product in products)
         else []
     )
-    sentences = [
-        request_sentence(
-            request,
-            products,
-            reasons,
-            ids,
-            small_talk_topics(customer_texts),
-            purposes,
-            customer_quote(transcript, entry),
-        )
-    ]
+    small_talk = small_talk_topics(customer_texts)
+    quote = customer_quote(transcript, entry)
     turns = [(s.text, s.speaker == agent) for s in transcript.segments]
-    details = details_sentence(call_facts(turns, transcript.language))
-    if details:
-        sentences.append(details)
+    facts = call_facts(turns, transcript.language)
+    details = details_sentence(facts)
     # Only codes the agent read out are references the agent gave; the customer's own
     # account or loan numbers are identity details, not outcomes.
     agent_ids = extract(
         [s.text for s in transcript.segments if s.speaker == agent], transcript.language
     )
-    agent_part = agent_sentence(outcome, list(agent_ids.references))
-    if agent_part:
-        sentences.append(agent_part)
-    sentences.append(ending_sentence(outcome, customer_score))
+    references = list(agent_ids.references)
+    # Topics are named once, by the side that raised them first, and only when the rest of
+    # the summary does not already name them.
+    draft = " ".join(
+        filter(
+            None,
+            [
+                request_sentence(request, products, reasons, ids, small_talk, purposes),
+                details,
+                agent_sentence(outcome, references),
+            ],
+        )
+    )
+    customer_topics = mentioned(customer_texts, 1, draft, PLACES)
+    customer_topics += mentioned(customer_texts, _MAX_TOPICS, draft)
+    agent_topics = mentioned(agent_texts, _MAX_TOPICS, " ".join([draft, *customer_topics]))
+    leave_out = 0
+    while True:
+        sentences = [
+            request_sentence(
+                request, products, reasons, ids, small_talk, purposes, quote, customer_topics
+            )
+        ]
+        if details:
+            sentences.append(details)
+        agent_part = agent_sentence(outcome, references, agent_topics)
+        if agent_part:
+            sentences.append(agent_part)
+        sentences.append(ending_sentence(outcome, customer_score))
+        # A summary is read at a glance: when it runs long, topics give way first, then the
+        # last figures of the details.
+        if len(" ".join(sentences).split()) <= _MAX_WORDS or not (
+            details or agent_topics or customer_topics
+        ):
+            break
+        if agent_topics or customer_topics:
+            (agent_topics if len(agent_topics) >= len(customer_topics) else customer_topics).pop()
+        else:
+            leave_out += 1
+            details = details_sentence(facts, leave_out)
     return " ".join(sentences[:4])
