@@ -14,6 +14,7 @@ _CURRENCY = (
     "rs",
     "inr",
     "rupee",
+    "bucks",
     "rupay",
     "rupai",
     "रुपय",
@@ -71,11 +72,23 @@ class Entities:
     percents: list[float] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     last_digits: list[str] = field(default_factory=list)
+    digit_mentions: dict[str, int] = field(default_factory=dict)
+    """How often each of ``last_digits`` was said."""
 
     def add(self, kind: str, value: Any) -> None:
         items = getattr(self, kind)
+        if kind == "last_digits":
+            self.digit_mentions[value] = self.digit_mentions.get(value, 0) + 1
         if value not in items:
             items.append(value)
+
+    @property
+    def main_last_digits(self) -> str | None:
+        """The card or account ending the call is about: when the agent lists two cards and
+        the caller names the lost one, the ending said most often (first said on a tie)."""
+        if not self.last_digits:
+            return None
+        return max(self.last_digits, key=lambda d: self.digit_mentions.get(d, 0))
 
 
 def extract(texts: list[str], lang: str) -> Entities:
@@ -97,7 +110,10 @@ def _classify(words: list[str], number: Number, found: Entities) -> None:
     before = words[max(0, number.start - 3) : number.start]
     prev = words[number.start - 1] if number.start else ""
     if number.digits is not None:
-        if _REF_PREFIX.match(prev) and prev not in _NOT_REF and len(number.digits) >= 3:
+        if len(number.digits) == 5 and number.digits[0] == "4" and prev.startswith(_LAST):
+            # "last four, eight two zero five": the run swallowed the "four" of "last four".
+            found.add("last_digits", number.digits[1:])
+        elif _REF_PREFIX.match(prev) and prev not in _NOT_REF and len(number.digits) >= 3:
             found.add("references", f"{prev.upper()}{number.digits}")
         elif (
             len(number.digits) == 4 and any(w.startswith(_LAST) for w in before + words[:0])
@@ -109,7 +125,7 @@ def _classify(words: list[str], number: Number, found: Entities) -> None:
         found.add("percents", value)
     elif (
         any(w.startswith(_CURRENCY) for w in after[:2])
-        or prev.startswith(("rs", "inr"))
+        or prev.startswith(("rs", "inr", "rupee"))
         or (number.scaled and value >= 1000)
     ):
         found.add("amounts", value)

@@ -25,12 +25,18 @@ _NO_LABEL = {"charge", "transaction", "credit", "loan"}
 # the speaker leaves out the currency ("पाँच सौ निन्यानवे वाला रिचार्ज", "the 799 plan").
 _PRICED = {"recharge", "plan", "premium", "bill", "EMI", "charge", "processing fee", "late fee"}
 _MIN_PRICE = 100
+# Terms of money moved or held: a bare figure of 1,000 or more beside one is rupees too ("my
+# salary is 45,000", "I paid 3,000"), below a million so a written account number is not.
+_MONEY_TERMS = {"salary", "pension", "refund", "outstanding", "balance", "credit", "transaction"}
+_MIN_MONEY, _MAX_MONEY = 1000, 1_000_000
 # Data sizes and speeds, written in Latin script in every language ("ఒన్నర GB", "300 Mbps").
 _MEASURES = {"gb": "GB", "mb": "MB", "mbps": "Mbps", "gbps": "Gbps", "जीबी": "GB", "ஜிபி": "GB"}
 _MEASURES |= {"జీబీ": "GB", "एमबीपीएस": "Mbps"}
 # A count of how often something happens ("six, seven a day") is small and whole.
 _MIN_COUNT, _MAX_COUNT = 2, 20
 _CALL_WORDS = ("call", "कॉल", "फोन", "கால்", "போன்", "కాల్", "ఫోన్")
+# The dot of a currency abbreviation does not end a sentence: "Rs. 5,000/- was debited".
+_CURRENCY_DOT = re.compile(r"\b(Rs|Re|INR)\.\s*", re.IGNORECASE)
 # English day-of-month ordinals written as digits: "on the 5th", "by the 12th".
 _ORDINAL = re.compile(r"^([12]?\d|3[01])(st|nd|rd|th)$")
 """Labels too generic to lead a phrase alone, used only when nothing closer names the figure."""
@@ -124,6 +130,13 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
             unit is not None and marker is None and value <= (30 if unit.english == "year" else 400)
         ):
             phrase = _duration(value, unit.english)
+            if (
+                previous is not None
+                and previous.end + 1 == number.start
+                and words[previous.end] in _RANGE
+                and previous.value < value
+            ):
+                phrase = f"{previous.value:g}-{phrase}"  # "2 to 3 working days": a range
             if _is_deadline(words, number, unit):
                 phrase = f"within {phrase}"
             facts.add("durations", phrase)
@@ -144,7 +157,9 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
                 facts._values.add(value)
                 facts.add("percents", f"{value:g}% {name}".strip())
             elif (
-                found.amounts or (name in _PRICED and value >= _MIN_PRICE and not number.digits)
+                found.amounts
+                or (name in _PRICED and value >= _MIN_PRICE and not number.digits)
+                or (name in _MONEY_TERMS and _MIN_MONEY <= value < _MAX_MONEY and not number.digits)
             ) and value not in facts._values:
                 facts._values.add(value)
                 phrase = _amount_phrase(value, name)
@@ -228,6 +243,6 @@ def call_facts(turns: list[tuple[str, bool]], lang: str) -> CallFacts:
     facts = CallFacts()
     for text, by_agent in turns:
         # A figure's label must come from its own clause, not from the next sentence.
-        for clause in sentences(text):
+        for clause in sentences(_CURRENCY_DOT.sub(r"\1 ", text)):
             segment_facts(clause, lang, facts, future=by_agent)
     return facts

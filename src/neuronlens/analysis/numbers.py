@@ -6,16 +6,11 @@ Numbers in calls are mostly spoken words ("अठारह हज़ार च�
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 
+from neuronlens.analysis.number_words import number_data, ordinal_base, tables, word_parts
 from neuronlens.analysis.text import normalize
 
-_VIRAMAS = ("\u0bcd", "\u0c4d", "\u094d")
 # Units of time after a number end it: "नौ हज़ार आठ सौ, चार बजे" is 9,800 and then 4 o'clock.
 _TIME_UNITS = (
     "hour",
@@ -68,90 +63,9 @@ class Number:
     """True when a thousand/lakh/crore word built it: such a number is a quantity of money."""
 
 
-@lru_cache(maxsize=1)
-def _data() -> dict[str, Any]:
-    path = resources.files("neuronlens.analysis") / "data" / "numbers.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-@lru_cache(maxsize=16)
-def _tables(
-    lang: str,
-) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
-    """(values, multipliers, fused stems, fused multipliers) for a base language code."""
-    data = _data()
-    langs = ["en", lang] + (["hi"] if lang == "mr" else [])
-    values: dict[str, float] = {}
-    mults: dict[str, float] = {}
-    for code in langs:
-        values.update({normalize(k): v for k, v in data["values"].get(code, {}).items()})
-        mults.update({normalize(k): v for k, v in data["multipliers"].get(code, {}).items()})
-    stems = {normalize(k): v for k, v in data["stems"].get(lang, {}).items()}
-    stem_mults = {normalize(k): v for k, v in data["stems"].get(f"{lang}_multipliers", {}).items()}
-    if not stem_mults.get("\u0bbe\u0baf\u0bbf\u0bb0") and lang == "ta":
-        stem_mults["\u0bbe\u0baf\u0bbf\u0bb0"] = 1000  # vowel-sign form after sandhi
-    return values, mults, stems, stem_mults
-
-
-def _word_parts(token: str, lang: str) -> list[tuple[str, float]]:
-    """A token as number parts: [("v", 15), ("m", 1000)] for பதினைஞ்சாயிரம்; [] if none."""
-    values, mults, stems, stem_mults = _tables(lang)
-    if re.fullmatch(r"\d+(\.\d+)?", token):
-        return [("v", float(token))]
-    if token in values:
-        return [("v", values[token])]
-    if token in mults:
-        return [("m", mults[token])]
-    if lang == "mr" and token.endswith("शे") and token[:-2] in values:
-        return [("v", values[token[:-2]]), ("m", 100)]  # सातशे: seven hundred, one word
-    if lang in ("hi", "mr", "en"):
-        # Hindi/Marathi inflect the big multipliers (लाखों, हजारांचा); short words must match
-        # whole, or दस would match दस्तावेज.
-        for word, mult in mults.items():
-            if len(word) >= 3 and token.startswith(word):
-                return [("m", mult)]
-        return []
-    # Tamil and Telugu fuse numbers with case endings and with each other: segment greedily.
-    parts: list[tuple[str, float]] = []
-    rest, used_stem = token, False
-    while rest:
-        match = _longest_prefix(rest, values, mults, stems, stem_mults)
-        if match is None:
-            break
-        word, kind, value, is_stem = match
-        if rest[len(word) :].startswith(_VIRAMAS):
-            break  # the word continues the consonant cluster: లక్ష్మీ is a name, not a lakh
-        parts.append((kind, value))
-        used_stem = used_stem or is_stem
-        rest = rest[len(word) :]
-    if used_stem and rest and not any(kind == "m" for kind, _ in parts):
-        return []  # a stem with a non-number ending (ரெண்டாவது = "second") is not a number
-    return parts
-
-
-def _longest_prefix(text: str, *tables: dict[str, float]) -> tuple[str, str, float, bool] | None:
-    values, mults, stems, stem_mults = tables
-    best: tuple[str, str, float, bool] | None = None
-    for table, kind, is_stem in (
-        (values, "v", False),
-        (mults, "m", False),
-        (stems, "v", True),
-        (stem_mults, "m", True),
-    ):
-        for word, value in table.items():
-            if (
-                len(word) >= 2
-                and text.startswith(word)
-                and (best is None or len(word) > len(best[0]))
-            ):
-                best = (word, kind, value, is_stem)
-    return best
-
-
 def parse_numbers(words: list[str], lang: str) -> list[Number]:
     """Every number in a token list: compound numbers, decimals, digit-by-digit strings."""
-    data = _data()
+    data = number_data()
     fractions = {normalize(w): k for k, ws in data["fractions"].items() for w in ws}
     points = {normalize(w) for w in data["point"]}
     repeats = {normalize(k): v for k, v in data["repeat"].items()}
@@ -181,7 +95,7 @@ def _digit_run(
     while j < len(words):
         times = repeats.get(words[j], 0)
         word = words[j + 1] if times and j + 1 < len(words) else words[j]
-        parts = _word_parts(word, lang)
+        parts = word_parts(word, lang)
         if len(parts) != 1 or parts[0][0] != "v" or not _is_digit(parts[0][1], word):
             break
         out += str(int(parts[0][1])) * (times or 1)
@@ -208,6 +122,14 @@ def _compound(
                 bonus = {"plus_half": 0.5, "plus_quarter": 0.25, "minus_quarter": -0.25}[kind]
             seen, j = True, j + 1
             continue
+        if word == "and" and seen and j + 1 < len(words) and _after_multiplier(words, j, lang):
+            # "five hundred and fifty", "two thousand and fifty": English joins with "and".
+            j += 1
+            continue
+        if seen and not bonus and words[j : j + 3] == ["and", "a", "half"]:
+            current += 0.5  # "two and a half lakh"
+            j += 3
+            continue
         if word in points and seen and j + 1 < len(words):
             decimals = _decimals(words, j + 1, lang)
             if decimals is None:
@@ -221,8 +143,14 @@ def _compound(
         if glued is not None:
             kind, word = glued
             bonus = {"plus_half": 0.5, "plus_quarter": 0.25, "minus_quarter": -0.25}[kind]
-        parts = _word_parts(word, lang)
+        parts = word_parts(word, lang)
         if not parts:
+            break
+        if word not in tables(lang)[0] and ordinal_base(word, lang, tables(lang)[0]):
+            # An ordinal is a number of its own: "எட்டாயிரத்து ஐநூறு, அஞ்சாம் தேதி" is
+            # 8,500 and the 5th, not 8,505.
+            if not seen:
+                return Number(i, j + 1, parts[0][1])
             break
         if word.endswith(_AND_A_HALF) and len(parts) == 1 and parts[0][0] == "v":
             parts = [("v", parts[0][1] + 0.5)]  # Telugu "పదిహేనున్నర": fifteen and a half
@@ -242,18 +170,27 @@ def _compound(
                 # Before a unit of time a new number starts ("नौ हज़ार आठ सौ, चार बजे" is 9,800
                 # and 4 o'clock), except the units digit of a tens word: "forty-eight hours".
                 ends_tens = current % 10 == 0 and current % 100 != 0 and value < 10
-                if seen and (
-                    not _combines(current, value) or not (_next_not_unit(words, j) or ends_tens)
+                # Only a fraction word so far ("साढ़े नौ बजे"): the hour is its number.
+                fraction_only = bool(bonus) and current == 0 and total == 0
+                if (
+                    seen
+                    and not fraction_only
+                    and (
+                        not _combines(current, value) or not (_next_not_unit(words, j) or ends_tens)
+                    )
                 ):
                     stop = True
                     break
                 current += value + bonus
                 bonus = 0.0
-            elif value == 100:
-                current = (current or 1) * 100
             else:
-                total += (current or 1) * value
-                current, scaled = 0.0, True
+                if bonus and current == 0:
+                    current, bonus = 1 + bonus, 0.0  # सवा लाख: one and a quarter lakh
+                if value == 100:
+                    current = (current or 1) * 100
+                else:
+                    total += (current or 1) * value
+                    current, scaled = 0.0, True
             seen = True
         if stop:
             break
@@ -275,6 +212,20 @@ def _glued_fraction(word: str, fractions: dict[str, str]) -> tuple[str, str] | N
     return None
 
 
+def _after_multiplier(words: list[str], j: int, lang: str) -> bool:
+    """Whether an "and" at ``j`` follows a spelled multiplier and precedes a value below 100."""
+    before = word_parts(words[j - 1], lang)
+    after = word_parts(words[j + 1], lang)
+    return (
+        not words[j - 1].isdigit()
+        and bool(before)
+        and before[-1][0] == "m"
+        and len(after) == 1
+        and after[0][0] == "v"
+        and after[0][1] < 100
+    )
+
+
 def _next_not_unit(words: list[str], j: int) -> bool:
     return not (j + 1 < len(words) and words[j + 1].startswith(_TIME_UNITS))
 
@@ -291,7 +242,7 @@ def _combines(current: float, value: float) -> bool:
 def _decimals(words: list[str], i: int, lang: str) -> tuple[float, int] | None:
     text, j = "", i
     while j < len(words):
-        parts = _word_parts(words[j], lang)
+        parts = word_parts(words[j], lang)
         if len(parts) != 1 or parts[0][0] != "v":
             break
         value = parts[0][1]

@@ -56,9 +56,11 @@ def request_sentence(
     sentence = f"the customer {request}"
     if products:
         product = _join(products[:2])
-        if ids.last_digits:
-            product += f" ending {ids.last_digits[0]}"
+        if ids.main_last_digits:
+            product += f" ending {ids.main_last_digits}"
         sentence += f" regarding their {product}"
+    elif ids.main_last_digits:
+        sentence += f" (number ending {ids.main_last_digits})"
     if purposes:
         sentence += f", to fund {_join(purposes[:2])}"
     if reasons:
