@@ -265,7 +265,9 @@ def main() -> None:
                     print(name, row, system, summary(entry[row][system]))
         report["sets"][name] = entry
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        args.out.write_text(
+            json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", "utf-8"
+        )
     print(f"report written to {args.out}")
 
 

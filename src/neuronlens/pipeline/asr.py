@@ -6,13 +6,14 @@ import bisect
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neuronlens.domain import SAMPLE_RATE, Segment, Word
 from neuronlens.languages import LATIN, Language
-from neuronlens.pipeline import asr_guards, script_tokens
+from neuronlens.pipeline import asr_guards, asr_hotwords, script_tokens
 from neuronlens.pipeline.asr_prompts import prompt_for
 from neuronlens.pipeline.vad import (
     SpeechSpan,
@@ -43,8 +44,12 @@ class AsrOptions:
     """Decoding settings; the defaults are the ones bench/asr.py measured best."""
 
     beam_size: int = 5
-    batch_size: int = 8
-    """Chunks decoded together; more only costs memory."""
+    """Beam 3 and greedy decoding cost CER on Hindi (docs/speed.md): the decoder is most of the
+    time, but the beam is what makes Whisper base usable on Indic speech."""
+    batch_size: int = 4
+    """Chunks decoded together. Output does not depend on it; on 2 cores 4 is as fast as 8, and
+    each chunk in a batch adds about 90 MB of peak memory, mostly encoder attention
+    (docs/speed.md)."""
     repetition_penalty: float = 1.1
     """Mild: stops Whisper base's loops on Indic text; 1.2 and up garble real words."""
     steer_script: bool = True
@@ -53,6 +58,12 @@ class AsrOptions:
     """Whether Indic transcripts may contain Latin letters (code-mixed English)."""
     prompt: str | None = None
     """Steering text; None means the built-in sentence for the language, "" means none."""
+    hotwords_path: Path | None = None
+    """A deployment's hotwords.json (call-centre words per language, ``asr_hotwords``), shown
+    after the steering text; None means the built-in file."""
+    hotword_tokens: int = 48
+    """Most tokens the hot-words may take (0: none): each token shortens every chunk (one
+    448-token window holds prompt and text), so only the leading words that fit are shown."""
     max_chunk_seconds: float = 30.0
     speech_chars_per_second: float = 15.0
     """Fast conversational speech; sizes chunks so their text fits the token budget."""
@@ -67,22 +78,43 @@ class AsrOptions:
     vad: VadSettings = field(default_factory=VadSettings)
 
 
-def steering_prompt(language: Language, options: AsrOptions) -> str | None:
-    """The text shown to Whisper before every chunk, if any."""
+def _sentence(language: Language, options: AsrOptions) -> str | None:
+    """The native-script steering sentence, if the language needs one."""
     if not options.steer_script or language.script is LATIN:
         return None
-    prompt = prompt_for(language.whisper) if options.prompt is None else options.prompt
-    return prompt or None
+    return (prompt_for(language.whisper) if options.prompt is None else options.prompt) or None
+
+
+def _token_counter(model: WhisperModel) -> Callable[[str], int]:
+    tokenizer = model.hf_tokenizer
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+def steering_prompt(
+    language: Language, options: AsrOptions, model: WhisperModel | None = None
+) -> str | None:
+    """The text shown to Whisper before every chunk, if any: steering sentence and hot-words.
+
+    With ``model``, the hot-words that fit in ``options.hotword_tokens`` of its tokenizer (what
+    Whisper is shown); without, all of them (enough to recognise an echo of the prompt).
+    """
+    words = asr_hotwords.for_language(language.whisper, options.hotwords_path)
+    if model is not None:
+        words = asr_hotwords.fit(words, _token_counter(model), options.hotword_tokens)
+    return asr_hotwords.with_hotwords(_sentence(language, options), words)
 
 
 def chunk_seconds(language: Language, model: WhisperModel, options: AsrOptions) -> float:
     """Longest chunk whose text still fits beside the prompt in Whisper's 448-token window."""
-    prompt = steering_prompt(language, options)
+    prompt = steering_prompt(language, options, model)
     if not prompt:
         return options.max_chunk_seconds
-    # Indic scripts cost 1-2.5 byte-level tokens per character; the prompt shows the rate.
-    prompt_tokens = len(model.hf_tokenizer.encode(" " + prompt, add_special_tokens=False).ids)
-    per_second = options.speech_chars_per_second * prompt_tokens / len(prompt)
+    count = _token_counter(model)
+    prompt_tokens = count(" " + prompt)
+    # Indic scripts cost 1-2.5 byte-level tokens per character; the steering sentence, written
+    # as transcripts are, shows the rate (hot-words are abbreviations and cost more).
+    sample = _sentence(language, options) or prompt
+    per_second = options.speech_chars_per_second * count(" " + sample) / len(sample)
     budget = MAX_TOKENS - prompt_tokens - 8  # start-of-transcript sequence and end token
     return max(5.0, min(options.max_chunk_seconds, budget / per_second))
 
@@ -100,7 +132,7 @@ def decoding_arguments(
         "word_timestamps": True,
         "without_timestamps": True,  # timestamp tokens made base loop more; words give times
     }
-    prompt = steering_prompt(language, options)
+    prompt = steering_prompt(language, options, model)
     if prompt:
         arguments["hotwords"] = prompt
     if options.steer_script and language.script is not LATIN:
