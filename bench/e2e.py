@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/e2e.py [--seconds 180] [--runs 3] [--long 3,15,30,60]
                                   [--out bench/results/e2e.json] [--plot docs/long_calls.png]
+                                  [--long-out bench/results/long_calls.json]
 
 A call of about ``--seconds`` is spliced from two Common Voice Hindi speakers (alternating turns,
 0.2-1.5 s gaps, some overlap; ``bench/diarization_calls.py``) in four versions: mono and
@@ -9,13 +10,15 @@ one-speaker-per-channel stereo, each wideband (16 kHz WAV) and telephone band (8
 companded WAV). Each version goes through ``run_pipeline`` with every feature (summary,
 sentiment, intent and QA with ``../shared/data/dialogues/scorecard.json``) ``--runs`` times in a
 fresh process that loads the models once first; the report gives the median wall and CPU time,
-the time per stage (from the pipeline's progress reports), and the process's peak RSS. "plain"
-is faster-whisper alone on the same file, in its own process, with the same model, threads and
-compute type: ``decode_audio`` + ``WhisperModel.transcribe(audio, language="hi",
-vad_filter=True)`` (beam 5, the defaults otherwise), consuming every segment.
+the time per stage (from the pipeline's progress reports), the process's peak RSS and its
+high-water mark at the end of each stage of the first run. "plain" is faster-whisper alone on
+the same file, in its own process, with the same model, threads and compute type:
+``decode_audio`` + ``WhisperModel.transcribe(audio, language="hi", vad_filter=True)`` (beam 5,
+the defaults otherwise), consuming every segment.
 
 ``--long`` runs one mono call per listed length (minutes) once, for time and memory against
-duration, and draws them to ``--plot``.
+duration, writes them to ``--long-out`` (bench/results/long_calls.json) and draws them to
+``--plot``; with ``--seconds 0`` it runs alone and leaves ``--out`` untouched.
 """
 
 from __future__ import annotations
@@ -124,9 +127,13 @@ def child_pipeline(path: Path, runs: int) -> dict[str, Any]:
     measured = []
     for _ in range(runs):
         last_report: dict[str, float] = {}
+        peak_by_stage: dict[str, float] = {}
 
-        def on_progress(stage: str, _fraction: float, seen: dict = last_report) -> None:
+        def on_progress(
+            stage: str, _fraction: float, seen: dict = last_report, peaks: dict = peak_by_stage
+        ) -> None:
             seen[stage] = time.perf_counter()  # a stage ends at its last report
+            peaks[stage] = peak_rss_mb()  # the high-water mark so far: stages only raise it
 
         wall0, cpu0 = time.perf_counter(), time.process_time()
         result = run_pipeline(
@@ -143,6 +150,7 @@ def child_pipeline(path: Path, runs: int) -> dict[str, Any]:
                 "wall": wall,
                 "cpu": cpu,
                 "stages": stages,
+                "peak_rss_by_stage_mb": dict(peak_by_stage),
                 "segments": len(result.transcript.segments),
                 "speakers": sorted({s.speaker for s in result.transcript.segments}),
             }
@@ -226,6 +234,11 @@ def summarise(pipeline: dict[str, Any], plain: dict[str, Any], vad: dict[str, An
         "stage_rtf": {name: round(value / duration, 4) for name, value in stages.items()},
         "vad_alone_s (inside asr)": round(vad["vad_seconds"], 2),
         "pipeline_peak_rss_mb": round(pipeline["peak_rss_mb"]),
+        "rss_after_model_load_mb": round(pipeline["rss_after_load_mb"]),
+        "peak_rss_after_stage_mb (first run)": {
+            name: round(value)
+            for name, value in pipeline["runs"][0]["peak_rss_by_stage_mb"].items()
+        },
         "plain_peak_rss_mb": round(plain["peak_rss_mb"]),
         "model_load_s": round(pipeline["load_seconds"], 2),
         "speakers_found": pipeline["runs"][0]["speakers"],
@@ -245,8 +258,10 @@ def plot(rows: list[dict[str, Any]], out: Path) -> None:
 
     minutes = [row["audio_seconds"] / 60 for row in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
-    left.plot(minutes, [row["wall_s"] for row in rows], "o-")
-    left.set(xlabel="call length (min)", ylabel="wall time (s)", title="Time")
+    left.plot(minutes, [row["wall_s"] for row in rows], "o-", label="wall")
+    left.plot(minutes, [row["cpu_s"] for row in rows], "s--", label="CPU (user+sys)")
+    left.set(xlabel="call length (min)", ylabel="time (s)", title="Time")
+    left.legend()
     right.plot(minutes, [row["peak_rss_mb"] for row in rows], "o-", color="tab:red")
     right.set(xlabel="call length (min)", ylabel="peak RSS (MB)", title="Memory")
     right.set_ylim(bottom=0)
@@ -258,6 +273,53 @@ def plot(rows: list[dict[str, Any]], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
+def run_long(lengths: list[float], folder: Path, args: argparse.Namespace) -> None:
+    """One mono call of exactly each length (minutes), written here and run through the whole
+    pipeline in a fresh process that holds nothing but the models: its peak RSS (VmHWM) and
+    the high-water mark at the end of each stage are the pipeline's own."""
+    rows = []
+    for minutes in lengths:
+        call = build_call(minutes * 60, seed=int(minutes))
+        path = folder / f"long_{minutes:g}.wav"
+        mono = call.samples[:2].sum(axis=0, keepdims=True)[:, : int(minutes * 60 * 16_000)]
+        write_wav(path, mono, 16_000)
+        del call, mono
+        result = in_child("pipeline", path, 1)
+        path.unlink()
+        run = result["runs"][0]
+        rows.append(
+            {
+                "audio_seconds": round(result["duration"], 1),
+                "wall_s": round(run["wall"], 1),
+                "cpu_s": round(run["cpu"], 1),
+                "stages_s": {k: round(v, 1) for k, v in run["stages"].items()},
+                "peak_rss_mb": round(result["peak_rss_mb"]),
+                "rss_after_model_load_mb": round(result["rss_after_load_mb"]),
+                "peak_rss_after_stage_mb": {
+                    k: round(v) for k, v in run.get("peak_rss_by_stage_mb", {}).items()
+                },
+                "segments": run["segments"],
+                "speakers": run["speakers"],
+            }
+        )
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    rows.sort(key=lambda row: row["audio_seconds"])
+    report = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "method": (
+            "bench/e2e.py --long: per length, a mono two-speaker Hindi call (bench/e2e.py's "
+            "build_call, cut to the length) as a 16 kHz WAV, run once through run_pipeline with "
+            "every feature in a fresh process that first loads the models; peak RSS is that "
+            "process's VmHWM. Wall time depends on the machine's load; CPU time and memory less."
+        ),
+        "long_calls": rows,
+    }
+    args.long_out.parent.mkdir(parents=True, exist_ok=True)
+    args.long_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    plot(rows, args.plot)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=180.0)
@@ -266,6 +328,9 @@ def main() -> None:
     parser.add_argument("--long", default="", help="minutes, e.g. 3,15,30,60")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "e2e.json")
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "long_calls.png")
+    parser.add_argument(
+        "--long-out", type=Path, default=ROOT / "bench" / "results" / "long_calls.json"
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -292,33 +357,13 @@ def main() -> None:
                 report["conditions"][name] = summarise(pipeline, plain, vad)
                 print(json.dumps(report["conditions"][name]), file=sys.stderr)
         if args.long:
-            rows = []
-            for minutes in [float(m) for m in args.long.split(",")]:
-                call = build_call(minutes * 60, seed=int(minutes))
-                path = Path(tmp) / f"long_{minutes:.0f}.wav"
-                write_wav(path, call.samples[:2].sum(axis=0, keepdims=True), 16_000)
-                result = in_child("pipeline", path, 1)
-                rows.append(
-                    {
-                        "audio_seconds": round(result["duration"], 1),
-                        "wall_s": round(result["runs"][0]["wall"], 1),
-                        "cpu_s": round(result["runs"][0]["cpu"], 1),
-                        "stages_s": {
-                            k: round(v, 1) for k, v in result["runs"][0]["stages"].items()
-                        },
-                        "peak_rss_mb": round(result["peak_rss_mb"]),
-                        "rss_after_model_load_mb": round(result["rss_after_load_mb"]),
-                    }
-                )
-                print(json.dumps(rows[-1]), file=sys.stderr)
-            report["long_calls"] = rows
-            plot(rows, args.plot)
+            run_long([float(m) for m in args.long.split(",")], Path(tmp), args)
+            if not args.seconds:
+                return
     args.out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     if not args.seconds and "conditions" in previous:
         report["conditions"] = previous["conditions"]
-    if not args.long and "long_calls" in previous:
-        report["long_calls"] = previous["long_calls"]
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 

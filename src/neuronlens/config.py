@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     asr_compute_type: str = "int8"
     cpu_threads: int = 0
     """CPU threads for CTranslate2/onnxruntime; 0 means every core."""
+    asr_hotwords_path: Path | None = None
+    """A deployment's own hotwords.json (call-centre words per language); default: built in."""
     model_cache_dir: Path | None = None
     """Where assembled embedded models live; default ``<data_dir>/models``."""
 
@@ -114,6 +116,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'neuronlens.db'}"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where recordings being processed are decoded to, one folder per job."""
+        return self.data_dir / "spool"
 
     @property
     def audio_dir(self) -> Path:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuronlens.config import Settings
+from neuronlens.pipeline.audio_spool import remove_orphaned_spools
 from neuronlens.pipeline.models import ModelRegistry
 from neuronlens.storage.audio_store import AudioStore, StorageUnavailable, audio_store_from_settings
 from neuronlens.storage.db import make_engine, migrate
@@ -24,6 +25,8 @@ class WorkerContext:
     def __post_init__(self) -> None:
         if self.audio_store is None:
             object.__setattr__(self, "audio_store", audio_store_from_settings(self.settings))
+        for folder in remove_orphaned_spools(self.settings.spool_dir):
+            logging.getLogger(__name__).warning("removed %s, left by a worker that died", folder)
 
     @classmethod
     def from_settings(

@@ -11,6 +11,7 @@ import numpy as np
 
 from neuronlens.domain import SAMPLE_RATE, Audio
 from neuronlens.errors import AudioTooLong, CorruptAudio, EmptyAudio, UnsupportedAudioFormat
+from neuronlens.pipeline.audio_buffer import MemorySink, Sink, SinkFactory
 from neuronlens.pipeline.audio_signal import channels_identical, is_silent, loudest_window_dbfs
 from neuronlens.pipeline.audio_sniff import (
     WavFormat,
@@ -21,6 +22,7 @@ from neuronlens.pipeline.audio_sniff import (
     read_wav_header,
     wav_format,
 )
+from neuronlens.pipeline.audio_spool import Source, SpooledAudio
 
 MAX_CHANNELS = 32
 """More channels than this is a damaged header, not a recorded conversation."""
@@ -60,7 +62,14 @@ _DEMUXERS = (
     "nistsphere,sox,dsf,xwma,ircam,shn,tak,qcp,dss,avi,mpeg,mpegts,flv,rm"
 )
 _OPEN_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": _DEMUXERS}
-__all__ = ["channels_identical", "decode_audio", "is_silent", "loudest_window_dbfs"]
+__all__ = [
+    "SpooledAudio",
+    "channels_identical",
+    "decode_audio",
+    "decode_to_spool",
+    "is_silent",
+    "loudest_window_dbfs",
+]
 
 _SUPPORTED = "WAV, MP3, OGG (Vorbis, Opus), FLAC and M4A (AAC)"
 
@@ -77,8 +86,47 @@ class _Declared:
 
 def decode_audio(path: Path, *, max_seconds: float) -> Audio:
     """Decode ``path`` to 16 kHz float32 keeping 1-2 channels (more are averaged to mono)."""
+    sink: MemorySink | None = None
+
+    def in_memory(channels: int, capacity: int) -> MemorySink:
+        nonlocal sink
+        sink = MemorySink(channels, capacity)
+        return sink
+
+    source = _open_and_decode(Path(path), max_seconds, in_memory)
+    assert sink is not None
+    return Audio(
+        samples=sink.to_array(),
+        source_sample_rate=source.sample_rate,
+        source_channels=source.channels,
+        codec=source.codec,
+        container=source.container,
+    )
+
+
+def decode_to_spool(path: Path, *, max_seconds: float, folder: Path | None = None) -> SpooledAudio:
+    """Decode ``path`` like :func:`decode_audio`, but stream the samples to a temporary file
+    in ``folder`` (memory stays flat however long the recording); close it when done."""
+    spool: SpooledAudio | None = None
+
+    def on_disk(channels: int, _capacity: int) -> SpooledAudio:
+        nonlocal spool
+        spool = SpooledAudio(channels, folder)
+        return spool
+
+    try:
+        source = _open_and_decode(Path(path), max_seconds, on_disk)
+    except BaseException:
+        if spool is not None:
+            spool.close()
+        raise
+    assert spool is not None
+    spool.finish(source)
+    return spool
+
+
+def _open_and_decode(path: Path, max_seconds: float, make_sink: SinkFactory) -> Source:
     _keep_ffmpeg_quiet()
-    path = Path(path)
     if path.stat().st_size == 0:
         raise EmptyAudio("The audio file is empty (0 bytes): the upload or download had no data.")
     with path.open("rb") as f:
@@ -100,13 +148,15 @@ def decode_audio(path: Path, *, max_seconds: float) -> Audio:
             "(an incomplete upload or download) or damaged."
         ) from e
     with container:
-        return _decode(container, path, max_seconds)
+        return _decode(container, path, max_seconds, make_sink)
 
 
 # --- decoding ------------------------------------------------------------------------------
 
 
-def _decode(container: av.container.InputContainer, path: Path, max_seconds: float) -> Audio:
+def _decode(
+    container: av.container.InputContainer, path: Path, max_seconds: float, make_sink: SinkFactory
+) -> Source:
     fmt = container.format.name.split(",")[0]
     if not container.streams.audio:
         kinds = ", ".join(sorted({s.type for s in container.streams})) or "none"
@@ -142,10 +192,10 @@ def _decode(container: av.container.InputContainer, path: Path, max_seconds: flo
     if fmt not in _BLOCK_READERS:
         density_cap = file_bytes / MIN_BYTES_PER_SECOND
         budget = min(budget, int(max(density_cap, DENSITY_CHECK_AFTER_S) * SAMPLE_RATE))
+    channels = 1 if ctx.channels > 2 else max(ctx.channels, 1)
     decoder = _Decoder(
-        channels=1 if ctx.channels > 2 else max(ctx.channels, 1),
+        make_sink(channels, min(budget, int(expected * SAMPLE_RATE))),
         budget=budget,
-        capacity=min(budget, int(expected * SAMPLE_RATE)),
         check_mpeg_frames=fmt == "mp3" and ctx.codec.canonical_name in ("mp1", "mp2", "mp3"),
         trust_short_reads=fmt not in _BLOCK_READERS,
     )
@@ -166,10 +216,9 @@ def _decode(container: av.container.InputContainer, path: Path, max_seconds: flo
         # for a last page that the end of the file cuts through instead.
         decoder.tail_damaged |= ogg_last_page_cut(path)
     _check_complete(decoder, declared)
-    return Audio(
-        samples=decoder.to_array(),
-        source_sample_rate=decoder.source_rate or int(ctx.sample_rate or 0),
-        source_channels=int(ctx.channels),
+    return Source(
+        sample_rate=decoder.source_rate or int(ctx.sample_rate or 0),
+        channels=int(ctx.channels),
         codec=ctx.codec.canonical_name,
         container=fmt,
     )
@@ -180,21 +229,19 @@ class _TooLong(Exception):
 
 
 class _Decoder:
-    """Packets in, 16 kHz fltp samples into one preallocated buffer; notes the damage it sees."""
+    """Packets in, 16 kHz fltp samples out to a sink; notes the damage it sees."""
 
     def __init__(
         self,
+        sink: Sink,
         *,
-        channels: int,
         budget: int,
-        capacity: int,
         check_mpeg_frames: bool,
         trust_short_reads: bool,
     ) -> None:
-        self.budget = budget
+        self.sink, self.budget = sink, budget
         self.check_mpeg_frames, self.trust_short_reads = check_mpeg_frames, trust_short_reads
-        self.buffer = np.empty((channels, max(capacity, SAMPLE_RATE)), np.float32)
-        self.frames = self.clean = self.packets = self.bad = self.source_rate = 0
+        self.frames = self.packets = self.bad = self.source_rate = 0
         self.tail_damaged = False
         self.first_header = b""
         self.resampler: av.AudioResampler | None = None
@@ -245,49 +292,14 @@ class _Decoder:
         return expected is not None and len(data) < expected
 
     def _store(self, frames: list[av.AudioFrame]) -> None:
-        channels = self.buffer.shape[0]
         for out in frames:
             block = out.to_ndarray()
-            if block.shape[0] != channels:  # >2 channels: keep every voice, in mono
+            if block.shape[0] != self.sink.channels:  # >2 channels: keep every voice, in mono
                 block = block.mean(axis=0, keepdims=True, dtype=np.float32)
-            end = self.frames + block.shape[1]
-            if end > self.buffer.shape[1]:  # the header said less than there is
-                grown = np.empty((channels, max(end, self.buffer.shape[1] * 3 // 2)), np.float32)
-                grown[:, : self.frames] = self.buffer[:, : self.frames]
-                self.buffer = grown
-            self.buffer[:, self.frames : end] = block
-            self.frames = end
+            self.sink.write(block)
+            self.frames += block.shape[1]
             if self.frames > self.budget:
                 raise _TooLong
-            if self.frames - self.clean > SAMPLE_RATE * 10:
-                self._sanitize()
-
-    def _sanitize(self) -> None:
-        # Float sources can hold NaN or overs; later stages assume finite samples in [-1, 1].
-        # Done in pieces as they fill: on the whole array the masks would double the memory.
-        part = self.buffer[:, self.clean : self.frames]
-        np.nan_to_num(part, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
-        np.clip(part, -1.0, 1.0, out=part)
-        self.clean = self.frames
-
-    def to_array(self) -> np.ndarray:
-        self._sanitize()
-        channels, capacity = self.buffer.shape
-        n = self.frames
-        if channels > 1 and capacity - n > n // 10 + SAMPLE_RATE:
-            out = self.buffer[:, :n].copy()  # far too big a guess: pay one copy
-        else:
-            # Slide each channel down to follow the previous one, so the first channels * n
-            # samples form a contiguous (channels, n) array inside the same buffer: no copy.
-            flat = self.buffer.reshape(-1)
-            step = SAMPLE_RATE * 60
-            for c in range(1, channels):
-                for i in range(0, n, step):
-                    j = min(i + step, n)
-                    flat[c * n + i : c * n + j] = flat[c * capacity + i : c * capacity + j]
-            out = flat[: channels * n].reshape(channels, n)
-        self.buffer = out
-        return out
 
 
 def _check_complete(decoder: _Decoder, declared: _Declared) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from neuronlens.domain import SAMPLE_RATE, Segment, Word
 from neuronlens.pipeline.speaker_clusters import ClusterOptions, centroids, cluster_speakers
+from neuronlens.pipeline.speaker_mel import is_narrowband
 from neuronlens.pipeline.speaker_windows import Encoder, SpeakerWindows, WindowOptions, embed_speech
 from neuronlens.pipeline.vad import SpeechSpan, VadSettings, speech_spans
 
@@ -26,6 +27,12 @@ class DiarizeOptions:
         # Tighter than the ASR VAD: short pauses split spans, so windows rarely span two turns.
         # A lower threshold: at 0.5 Silero missed most telephone-band speech (bench, 8 kHz).
         default_factory=lambda: VadSettings(threshold=0.3, min_silence_ms=100, speech_pad_ms=30)
+    )
+    narrowband_vad: VadSettings = field(
+        # Telephone-band audio (nothing above 4 kHz): Silero's speech probabilities run lower,
+        # so the threshold does too (bench/diarization_tune.py: 8 kHz calls missed 8 % of their
+        # speech at 0.3, about 6 % lower down).
+        default_factory=lambda: VadSettings(threshold=0.2, min_silence_ms=100, speech_pad_ms=30)
     )
     windows: WindowOptions = field(default_factory=WindowOptions)
     clusters: ClusterOptions = field(default_factory=ClusterOptions)
@@ -170,8 +177,60 @@ def diarize_mono(
     opts = options or DiarizeOptions()
     if num_speakers <= 1 or not segments:
         return MonoDiarization(tuple(replace(s, speaker=speaker_label(0)) for s in segments), 1)
-    spans = speech_spans(samples, opts.vad)
+    return attribute_speakers(segments, embed_window(samples, encoder, opts), num_speakers, opts)
+
+
+@dataclass(frozen=True)
+class SpeakerEvidence:
+    """What a stretch of audio says about who speaks: the VAD's speech (samples of the whole
+    recording) and the embedded windows inside it (seconds of the whole recording)."""
+
+    spans: list[SpeechSpan]
+    windows: SpeakerWindows
+
+
+def embed_window(
+    samples: np.ndarray, encoder: Encoder, options: DiarizeOptions | None = None, offset: int = 0
+) -> SpeakerEvidence:
+    """Speech and speaker embeddings of mono ``samples`` that start ``offset`` samples into the
+    recording (one window of a long call, or the whole of a short one)."""
+    opts = options or DiarizeOptions()
+    spans = speech_spans(samples, opts.narrowband_vad if is_narrowband(samples) else opts.vad)
     windows = embed_speech(samples, spans, encoder, opts.windows)
+    if offset:
+        seconds = offset / SAMPLE_RATE
+        spans = [SpeechSpan(span.start + offset, span.end + offset) for span in spans]
+        windows = replace(windows, starts=windows.starts + seconds, ends=windows.ends + seconds)
+    return SpeakerEvidence(spans, windows)
+
+
+def join_evidence(parts: list[SpeakerEvidence]) -> SpeakerEvidence:
+    """The evidence of consecutive windows as one (their embeddings are clustered together)."""
+    if len(parts) == 1:
+        return parts[0]
+    filled = [part.windows for part in parts if len(part.windows)]
+    if not filled:
+        return SpeakerEvidence([span for part in parts for span in part.spans], parts[0].windows)
+    windows = SpeakerWindows(
+        np.concatenate([w.embeddings for w in filled]),
+        np.concatenate([w.starts for w in filled]),
+        np.concatenate([w.ends for w in filled]),
+    )
+    return SpeakerEvidence([span for part in parts for span in part.spans], windows)
+
+
+def attribute_speakers(
+    segments: list[Segment],
+    evidence: SpeakerEvidence,
+    num_speakers: int,
+    options: DiarizeOptions | None = None,
+) -> MonoDiarization:
+    """Cluster the evidence's windows into at most ``num_speakers`` speakers and give every
+    word of ``segments`` its speaker."""
+    opts = options or DiarizeOptions()
+    if num_speakers <= 1 or not segments:
+        return MonoDiarization(tuple(replace(s, speaker=speaker_label(0)) for s in segments), 1)
+    spans, windows = evidence.spans, evidence.windows
     labels = cluster_speakers(windows.embeddings, num_speakers, opts.clusters)
     if len(windows) == 0 or labels.max() == 0:
         alone = tuple(replace(s, speaker=speaker_label(0)) for s in segments)

@@ -35,10 +35,16 @@ def frame_levels(samples: np.ndarray) -> np.ndarray:
 
 def one_party_per_channel(audio: Audio, options: StereoOptions | None = None) -> bool:
     """True for a two-channel recording in which each channel carries one party's voice."""
-    opts = options or StereoOptions()
     if audio.channels != 2 or channels_identical(audio):
         return False
-    levels = frame_levels(audio.samples)
+    return levels_show_one_party_per_channel(frame_levels(audio.samples), options)
+
+
+def levels_show_one_party_per_channel(
+    levels: np.ndarray, options: StereoOptions | None = None
+) -> bool:
+    """The decision of :func:`one_party_per_channel` from two distinct channels' levels."""
+    opts = options or StereoOptions()
     if levels.shape[1] == 0:
         return False
     floor = np.percentile(levels, 10, axis=1)[:, None]

@@ -12,7 +12,6 @@ from neuronlens.analysis import analyze, options_from_settings
 from neuronlens.analysis.scorecard import score_stored, scoring_options
 from neuronlens.config import Settings
 from neuronlens.domain import (
-    Audio,
     Feature,
     JobRequest,
     SpeakerReport,
@@ -22,7 +21,7 @@ from neuronlens.domain import (
 from neuronlens.errors import NoSpeechDetected, ValidationFailed
 from neuronlens.languages import lookup
 from neuronlens.pipeline import asr
-from neuronlens.pipeline.audio import decode_audio, is_silent
+from neuronlens.pipeline.audio import SpooledAudio, decode_to_spool
 from neuronlens.pipeline.models import ModelRegistry
 from neuronlens.pipeline.speakers import transcribe_with_speakers
 from neuronlens.serialize import speaker_report_to_json, transcript_to_json
@@ -55,7 +54,7 @@ def run_pipeline(
     settings: Settings,
     *,
     on_progress: ProgressCallback | None = None,
-    on_decoded: Callable[[Audio], None] | None = None,
+    on_decoded: Callable[[SpooledAudio], None] | None = None,
     scorecard: StoredScorecard | None = None,
 ) -> PipelineResult:
     """Decode, check for speech, transcribe and analyse one recording."""
@@ -65,21 +64,27 @@ def run_pipeline(
     report = on_progress or (lambda _stage, _fraction: None)
 
     report("decode", 0.0)
-    audio = decode_audio(audio_path, max_seconds=settings.max_audio_seconds)
-    report("decode", 1.0)
-    if on_decoded is not None:
-        on_decoded(audio)
-    if is_silent(audio):
-        raise NoSpeechDetected("the recording is silent: no speech to transcribe")
+    # Decoded to a temporary file, read back a window at a time: memory stays flat with length.
+    with decode_to_spool(
+        audio_path, max_seconds=settings.max_audio_seconds, folder=settings.spool_dir
+    ) as audio:
+        report("decode", 1.0)
+        if on_decoded is not None:
+            on_decoded(audio)
+        if audio.is_silent():
+            raise NoSpeechDetected("the recording is silent: no speech to transcribe")
 
-    model = models.whisper(settings.model_for(language.code))
-    attributed = transcribe_with_speakers(
-        audio,
-        request.num_speakers,
-        lambda samples, progress: asr.transcribe(samples, language, model, progress=progress),
-        models.speaker_encoder,
-        report,
-    )
+        model = models.whisper(settings.model_for(language.code))
+        options = asr.AsrOptions(hotwords_path=settings.asr_hotwords_path)
+        attributed = transcribe_with_speakers(
+            audio,
+            request.num_speakers,
+            lambda samples, progress: asr.transcribe(
+                samples, language, model, options, progress=progress
+            ),
+            models.speaker_encoder,
+            report,
+        )
     transcript = Transcript(
         language=language.code, duration=audio.duration, segments=attributed.segments
     )

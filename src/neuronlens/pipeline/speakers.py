@@ -7,18 +7,30 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from neuronlens.domain import Audio, Segment, SpeakerReport, SpeakerSummary
+from neuronlens.domain import SAMPLE_RATE, Audio, Segment, SpeakerReport, SpeakerSummary
 from neuronlens.errors import NoSpeechDetected
-from neuronlens.pipeline.diarize import DiarizeOptions, diarize_mono
+from neuronlens.pipeline.audio_spool import AudioReader, InMemoryAudio
+from neuronlens.pipeline.diarize import (
+    DiarizeOptions,
+    attribute_speakers,
+    embed_window,
+    join_evidence,
+)
 from neuronlens.pipeline.diarize_stereo import (
     drop_bleed,
-    frame_levels,
+    levels_show_one_party_per_channel,
     merge_channels,
-    one_party_per_channel,
 )
 from neuronlens.pipeline.roles import apply_labels, decide_roles, role_labels
 from neuronlens.pipeline.speaker_windows import Encoder
 from neuronlens.pipeline.talk_metrics import talk_intervals, talk_metrics
+from neuronlens.pipeline.windows import (
+    WINDOW_SECONDS,
+    plan_windows,
+    release_freed_memory,
+    shift_segments,
+    window_progress,
+)
 
 Transcriber = Callable[[np.ndarray, Callable[[float], None] | None], list[Segment]]
 """Mono 16 kHz samples and a progress callback -> segments (``asr.transcribe`` bound)."""
@@ -31,22 +43,30 @@ class Attributed:
 
 
 def transcribe_with_speakers(
-    audio: Audio,
+    audio: Audio | AudioReader,
     num_speakers: int,
     transcribe: Transcriber,
     encoder: Callable[[], Encoder],
     progress: Callable[[str, float], None],
     options: DiarizeOptions | None = None,
+    window_seconds: float = WINDOW_SECONDS,
 ) -> Attributed:
-    """Speaker-attributed, role-labelled segments of ``audio`` with the speakers report."""
+    """Speaker-attributed, role-labelled segments of ``audio`` with the speakers report.
+
+    Long recordings go window by window (``windows.plan_windows``): only one window's samples
+    are in memory at a time, and only the segments and speaker embeddings are kept."""
+    source = InMemoryAudio(audio) if isinstance(audio, Audio) else audio
+    windows = plan_windows(source.frames, lambda a, b: source.read(a, b), window_seconds)
     channels: dict[str, int] = {}
-    if num_speakers >= 2 and one_party_per_channel(audio):
+    if num_speakers >= 2 and _one_party_per_channel(source):
         method = "stereo_channels"
-        levels = frame_levels(audio.samples)
+        levels = source.frame_levels()
         per_channel: list[list[Segment]] = []
         for channel in range(2):
             try:
-                heard = transcribe(audio.samples[channel], _halves(progress, channel))
+                heard = _transcribe(
+                    source, windows, channel, transcribe, _halves(progress, channel)
+                )
             except NoSpeechDetected:
                 heard = []
             per_channel.append(drop_bleed(heard, channel, levels))
@@ -55,19 +75,64 @@ def transcribe_with_speakers(
         if not segments:
             raise NoSpeechDetected("no speech found in either channel")
     else:
-        samples = audio.mono()
-        segments = transcribe(samples, lambda f: progress("transcribe", f))
+        segments = _transcribe(
+            source, windows, None, transcribe, lambda f: progress("transcribe", f)
+        )
         progress("diarize", 0.0)
         if num_speakers >= 2:
             method = "clustering"
-            segments = list(
-                diarize_mono(samples, segments, num_speakers, encoder(), options).segments
-            )
+            speaker_encoder = encoder()
+            evidence = []
+            for done, (start, end) in enumerate(windows, 1):
+                samples = source.read(start, end)
+                evidence.append(embed_window(samples, speaker_encoder, options, offset=start))
+                if len(windows) > 1:
+                    release_freed_memory()
+                if done < len(windows):
+                    progress("diarize", 0.9 * done / len(windows))
+            del samples
+            joined = join_evidence(evidence)
+            evidence.clear()  # the joined copy is all that is needed now
+            segments = list(attribute_speakers(segments, joined, num_speakers, options).segments)
         else:
             method = "single_speaker"
             segments = [replace(s, speaker="speaker_1") for s in segments]
         progress("diarize", 1.0)
-    return label_roles(segments, audio.duration, num_speakers, method, channels)
+    return label_roles(segments, source.duration, num_speakers, method, channels)
+
+
+def _one_party_per_channel(source: AudioReader) -> bool:
+    if source.channels != 2 or source.channels_identical():
+        return False
+    return levels_show_one_party_per_channel(source.frame_levels())
+
+
+def _transcribe(
+    source: AudioReader,
+    windows: list[tuple[int, int]],
+    channel: int | None,
+    transcribe: Transcriber,
+    progress: Callable[[float], None],
+) -> list[Segment]:
+    """Segments of ``channel`` (None: the channels mixed), one window at a time, in call time;
+    raises NoSpeechDetected when no window holds speech."""
+    segments: list[Segment] = []
+    silent: NoSpeechDetected | None = None
+    heard = False
+    for window in windows:
+        samples = source.read(*window, channel)
+        try:
+            found = transcribe(samples, window_progress(progress, window, source.frames))
+        except NoSpeechDetected as error:
+            silent = error
+            continue
+        heard = True
+        segments += shift_segments(found, window[0] / SAMPLE_RATE)
+        if len(windows) > 1:
+            release_freed_memory()
+    if not heard and silent is not None:
+        raise silent
+    return sorted(segments, key=lambda segment: (segment.start, segment.end))
 
 
 def _halves(progress: Callable[[str, float], None], half: int) -> Callable[[float], None]:
