@@ -48,7 +48,8 @@ from neuronlens.pipeline.models import ModelRegistry  # noqa: E402
 from neuronlens.pipeline.run import run_pipeline  # noqa: E402
 
 VOICES = {"agent": "+f2", "customer": "+m3"}
-ESPEAK_LANG = {"hi": "hi", "ta": "ta", "te": "te", "mr": "mr", "en": "en-gb"}
+# "en", not "en-gb": espeak-ng ignores a "+variant" after "en-gb", so both roles had one voice.
+ESPEAK_LANG = {"hi": "hi", "ta": "ta", "te": "te", "mr": "mr", "en": "en"}
 PAUSE_SECONDS = 0.5
 FEATURES = ("transcription", "summary", "sentiment", "intent")
 

@@ -84,3 +84,33 @@ def test_caller_who_greets_first_is_still_the_customer() -> None:
     result = label_roles(segments, 9.0, 2, "clustering")
     assert result.report.roles_assigned
     assert [s.speaker for s in result.segments] == ["customer", "agent", "customer"]
+
+
+def test_cues_match_by_sound_in_misspelt_asr_text() -> None:
+    """Whisper's spelling of the opening (मददद, हू, स्वाचत) still finds the agent; the
+    exact phrases alone would not (the customer opens, so first-speaker points go the wrong way)."""
+    segments = [
+        Segment("speaker_1", 0.0, 2.0, "हेलो?", 0.9),
+        Segment("speaker_2", 2.5, 6.0, "नमस्तार, मैं आपकी क्या मददद कर सकती हू?", 0.9),
+        Segment("speaker_1", 6.5, 9.0, "मों मेरा लोन का पेमेंट नहीं हुआ", 0.9),
+    ]
+    result = label_roles(segments, 9.0, 2, "clustering")
+    assert result.report.roles_assigned, result.report.roles_note
+    assert [s.speaker for s in result.segments] == ["customer", "agent", "customer"]
+
+
+def test_position_and_talk_time_alone_do_not_assign_roles() -> None:
+    """First turn, most of the talk and one "sir" clear the margin but are no agent evidence
+    (the shape of a read-speech call that was once labelled agent/customer)."""
+    segments = [
+        Segment(
+            "speaker_1", 0.0, 6.0, "Sir, the train leaves the station at nine in the morning.", 0.9
+        ),
+        Segment("speaker_2", 6.5, 7.5, "Really?", 0.9),
+        Segment(
+            "speaker_1", 8.0, 14.0, "Yes, and the river is full after the rain this year.", 0.9
+        ),
+    ]
+    result = label_roles(segments, 14.0, 2, "clustering")
+    assert not result.report.roles_assigned
+    assert "cue lead" in result.report.roles_note

@@ -10,6 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from neuronlens.analysis.phonetic import phonetic
 from neuronlens.analysis.roles import AGENT, CUSTOMER
 from neuronlens.domain import Segment
 
@@ -22,7 +23,14 @@ TALK_SHARE_BONUS = 0.25
 """Agents usually talk more; weak on its own."""
 MIN_MARGIN = 1.0
 """Below this score difference the evidence is weak: keep ``speaker_1``/``speaker_2``."""
+MIN_CUE_LEAD = 0.5
+"""The agent's words must also lead by this much without the first-turn and talk-time bonuses:
+position and talk time plus one "sir" are no evidence (a read-speech call crossed
+MIN_MARGIN that way, bench/diarization.py)."""
 ADDRESS_CAP = 3
+MIN_SOUND_KEY = 6
+"""A cue also matches by its phonetic key (ASR spellings: मददद / मदद, हू / हूँ) when that key
+has at least two words and this many characters; shorter keys would match by chance."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ class _Cues:
     weights: dict[str, float]
     opening: set[str]
     phrases: dict[str, tuple[str, ...]]
+    sounds: dict[str, tuple[str, ...]]
+    """Per kind, the phonetic keys (space-padded) of the phrases long enough to match by sound."""
 
 
 @cache
@@ -50,20 +60,35 @@ def _cues() -> _Cues:
         resources.files("neuronlens.pipeline").joinpath("data/role_cues.json").read_text("utf-8")
     )
     kinds = data["kinds"]
+    sounds = {
+        kind: tuple(
+            dict.fromkeys(
+                f" {key} "
+                for key in (phonetic(p) for p in phrases)
+                if " " in key and len(key) >= MIN_SOUND_KEY
+            )
+        )
+        for kind, phrases in data["cues"].items()
+    }
     return _Cues(
         weights={kind: float(spec["weight"]) for kind, spec in kinds.items()},
         opening={kind for kind, spec in kinds.items() if spec["opening"]},
         phrases={kind: tuple(p.lower() for p in phrases) for kind, phrases in data["cues"].items()},
+        sounds=sounds,
     )
 
 
 def cue_score(opening_text: str, whole_text: str) -> float:
     """Agent-cue score of one speaker: each cue kind counts once (address up to a cap)."""
     cues = _cues()
+    keyed = {text: f" {phonetic(text)} " for text in {opening_text, whole_text}}
     score = 0.0
     for kind, phrases in cues.phrases.items():
-        text = f" {(opening_text if kind in cues.opening else whole_text).lower()} "
+        raw = opening_text if kind in cues.opening else whole_text
+        text, sound = f" {raw.lower()} ", keyed[raw]
         hits = sum(text.count(phrase) for phrase in phrases)
+        if not hits:
+            hits = sum(sound.count(key) for key in cues.sounds[kind])
         if hits:
             score += cues.weights[kind] * (min(hits, ADDRESS_CAP) if kind == "address" else 1)
     return score
@@ -94,6 +119,7 @@ def decide_roles(segments: Sequence[Segment], talk_time: dict[str, float]) -> Ro
             t for i, (s, t) in enumerate(own) if i < OPENING_TURNS or s < OPENING_SECONDS
         )
         scores[party] = cue_score(opening, " ".join(t for _, t in own))
+    words = dict(scores)
     first = next((speaker for speaker, _, _ in turns if speaker in parties), parties[0])
     scores[first] += FIRST_SPEAKER_BONUS
     total = sum(talk_time[p] for p in parties) or 1.0
@@ -102,10 +128,11 @@ def decide_roles(segments: Sequence[Segment], talk_time: dict[str, float]) -> Ro
     agent, customer = sorted(parties, key=lambda p: -scores[p])
     margin = scores[agent] - scores[customer]
     confidence = round(1.0 / (1.0 + math.exp(-margin)), 3)
-    if margin < MIN_MARGIN:
+    cue_lead = words[agent] - words[customer]
+    if margin < MIN_MARGIN or cue_lead < MIN_CUE_LEAD:
         note = (
-            f"weak evidence for agent/customer (score margin {margin:.2f} < {MIN_MARGIN}): "
-            "speakers keep neutral labels"
+            f"weak evidence for agent/customer (score margin {margin:.2f}, cue lead "
+            f"{cue_lead:.2f}; need {MIN_MARGIN} and {MIN_CUE_LEAD}): speakers keep neutral labels"
         )
         return RoleDecision(None, None, confidence, False, note, scores)
     note = f"agent chosen by opening cues, first turn and talk time (margin {margin:.2f})"
