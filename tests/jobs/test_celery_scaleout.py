@@ -115,9 +115,17 @@ def test_jobs_survive_a_sigkilled_worker_exactly_once(
                 now = set(statuses(client).values())
                 return "completed" in now and "processing" in now
 
-            wait_for(one_done_one_running, timeout=120, what="a job done and one in flight")
+            killed_mid_job: list[str] = []
+            for _attempt in range(10):
+                wait_for(one_done_one_running, timeout=120, what="a job done and one in flight")
+                # Frozen first, so the job seen "processing" cannot finish before the kill
+                # (on a loaded machine the gap between looking and killing can be seconds).
+                first.pause()
+                killed_mid_job = [j for j, s in statuses(client).items() if s == "processing"]
+                if killed_mid_job:
+                    break
+                first.resume()
             first.kill()
-            killed_mid_job = [j for j, s in statuses(client).items() if s == "processing"]
             second.start()
             bodies = wait_for(
                 lambda: all_final(client, job_ids), timeout=60 + 8 * JOBS, what="every job"
