@@ -128,8 +128,7 @@ def _transcribe(
             continue
         heard = True
         segments += shift_segments(found, window[0] / SAMPLE_RATE)
-        if len(windows) > 1:
-            release_freed_memory()
+        release_freed_memory()  # also between jobs: a worker's peak would creep up job by job
     if not heard and silent is not None:
         raise silent
     return sorted(segments, key=lambda segment: (segment.start, segment.end))

@@ -96,6 +96,7 @@ def window_progress(
 
 def release_freed_memory() -> None:
     """Give the memory freed by the last window back to the system: glibc otherwise keeps it in
-    fragmented arenas, and a long call's peak creeps up window by window. No-op off glibc."""
+    fragmented arenas, and the peak creeps up window by window (and job by job in a worker).
+    No-op off glibc."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: glibc's on Linux
