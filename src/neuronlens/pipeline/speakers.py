@@ -58,9 +58,9 @@ def transcribe_with_speakers(
     source = InMemoryAudio(audio) if isinstance(audio, Audio) else audio
     windows = plan_windows(source.frames, lambda a, b: source.read(a, b), window_seconds)
     channels: dict[str, int] = {}
-    if num_speakers >= 2 and _one_party_per_channel(source):
+    levels = _party_per_channel_levels(source) if num_speakers >= 2 else None
+    if levels is not None:
         method = "stereo_channels"
-        levels = source.frame_levels()
         per_channel: list[list[Segment]] = []
         for channel in range(2):
             try:
@@ -101,10 +101,12 @@ def transcribe_with_speakers(
     return label_roles(segments, source.duration, num_speakers, method, channels)
 
 
-def _one_party_per_channel(source: AudioReader) -> bool:
+def _party_per_channel_levels(source: AudioReader) -> np.ndarray | None:
+    """The channels' 20 ms levels when each channel carries one party, else None."""
     if source.channels != 2 or source.channels_identical():
-        return False
-    return levels_show_one_party_per_channel(source.frame_levels())
+        return None
+    levels = source.frame_levels()
+    return levels if levels_show_one_party_per_channel(levels) else None
 
 
 def _transcribe(
