@@ -13,11 +13,14 @@ import pytest
 from tests.conftest import DATA_DIR, MODELS_DIR
 
 
-def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    tmp_path: Path, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "NEURONLENS_DATA_DIR": str(tmp_path / "data"),
         "NEURONLENS_MODEL_CACHE_DIR": str(MODELS_DIR),
+        **(env_extra or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "neuronlens", *args],
@@ -103,3 +106,31 @@ def test_analyze_reports_a_malformed_file(tmp_path: Path) -> None:
     bad.write_text("{not json")
     result = run_cli(tmp_path, "analyze", str(bad), "--language", "hi-IN")
     assert result.returncode != 0 and "bad.json" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "content", "reason"),
+    [
+        ("NEURONLENS_PORT", None, "valid integer"),
+        ("NEURONLENS_ASR_HOTWORDS_PATH", '{"hi": "EMI"}', "'hi' must be a list of strings"),
+        ("NEURONLENS_ASR_HOTWORDS_PATH", "", "cannot read"),
+        ("NEURONLENS_INTENT_TAXONOMY_PATH", "{not json", "intent taxonomy is not valid JSON"),
+        ("NEURONLENS_INTENT_TAXONOMY_PATH", '{"intents": []}', "intent taxonomy"),
+    ],
+)
+def test_serve_refuses_bad_configuration_before_starting(
+    tmp_path: Path, variable: str, content: str | None, reason: str
+) -> None:
+    """A malformed deployment file stops start-up with its reason, not the first job."""
+    if content is None:
+        value = "abc"
+    elif content == "":
+        value = str(tmp_path / "missing.json")
+    else:
+        value = str(tmp_path / "deployment.json")
+        Path(value).write_text(content, encoding="utf-8")
+    result = run_cli(tmp_path, "serve", "--port", "1", env_extra={variable: value})
+    assert result.returncode == 1
+    assert "invalid configuration" in result.stderr
+    assert variable in result.stderr and reason in result.stderr
+    assert "Traceback" not in result.stderr

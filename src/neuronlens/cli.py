@@ -9,12 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from neuronlens.config import Settings
 
 
 def _settings() -> Settings:
-    return Settings()
+    """The settings, or exit with each invalid ``NEURONLENS_*`` variable and why (no traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  NEURONLENS_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise click.ClickException(f"invalid configuration:\n{problems}") from exc
 
 
 def _configure_logging(level: str) -> None:

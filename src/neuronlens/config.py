@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -111,6 +112,26 @@ class Settings(BaseSettings):
     def _absolute_data_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    # A deployment's data files are read at start-up, so a mistake in one stops the service
+    # with its reason instead of failing every job later.
+    @field_validator("asr_hotwords_path", mode="after")
+    @classmethod
+    def _readable_hotwords(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from neuronlens.pipeline import asr_hotwords
+
+            _read_data_file(value, asr_hotwords.load)
+        return value
+
+    @field_validator("intent_taxonomy_path", mode="after")
+    @classmethod
+    def _readable_taxonomy(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from neuronlens.analysis.intent import load_taxonomy
+
+            _read_data_file(value, load_taxonomy)
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -142,3 +163,12 @@ class Settings(BaseSettings):
             if key in table:
                 return table[key]
         return self.asr_default_model
+
+
+def _read_data_file(path: Path, load: Callable[[Path], object]) -> None:
+    """Load ``path`` with ``load``, which raises ValueError for a malformed file; a file that
+    cannot be read becomes a ValueError too (pydantic reports those as validation errors)."""
+    try:
+        load(path)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc

@@ -90,7 +90,11 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         )
     else:
         text = Path(path).read_text(encoding="utf-8")
-    return parse_taxonomy(json.loads(text))
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"intent taxonomy is not valid JSON: {exc}") from exc
+    return parse_taxonomy(raw)
 
 
 def intent_scores(transcript: Transcript, taxonomy: Taxonomy) -> tuple[dict[str, float], set[str]]:
