@@ -13,8 +13,8 @@ Calls: the first ``--per-language`` held-out calls of each language (bench/nlp.p
 tuning was done on them). Each call is scored three ways:
 - ``text``: the reference turns (as bench/nlp.py does);
 - ``pipeline``: the job result of ``run_pipeline`` on the call's WAV, exactly as the service
-  returns it (no diarization in the pipeline yet, so every segment is ``speaker_1`` and only the
-  overall sentiment can be compared);
+  returns it, speakers and roles included (calls whose roles the pipeline left neutral have
+  no customer score, so only their overall sentiment is compared);
 - ``asr_with_roles``: the same ASR segments, each labelled agent/customer by which synthesised
   turn its midpoint falls in, then analysed: the ASR's effect with speaker roles known.
 The report keeps each call's ASR segments; ``--reanalyse REPORT`` re-scores them after a
