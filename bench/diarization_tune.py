@@ -5,7 +5,10 @@ Prints the mean DER (no collar / 0.25 s collar) [per-call range] per condition f
 setting in CONFIGS (each a change from the current DiarizeOptions defaults; -v: per call;
 --only CONDITION,...). The regions scored are diarize_mono's speaker regions, as in
 bench/diarization.py. The tuning set is bench/diarization.py's calls (seed 2026); --heldout adds
-two-speaker calls of other speaker pairs (seed 2027) that were only measured, never tuned on.
+two-speaker calls of other speaker pairs (seed 2027) that were only measured, never tuned on;
+--validation scores, instead, more calls of pairs in neither set (seeds 2028 and 2029: two-speaker
+calls wideband and 8 kHz, three- and five-speaker calls wideband), a second opinion on a setting
+before it meets the held-out calls.
 """
 
 from __future__ import annotations
@@ -81,6 +84,33 @@ def calls(heldout: bool) -> list[tuple[str, Call, np.ndarray, int]]:
     return out
 
 
+def validation_calls() -> list[tuple[str, Call, np.ndarray, int]]:
+    """Calls of speaker pairs in neither the tuning nor the held-out set, cached like calls()."""
+    path = CACHE / "tune-calls-validation.pickle"
+    if path.exists():
+        with path.open("rb") as handle:
+            cached: list[tuple[str, Call, np.ndarray, int]] = pickle.load(handle)
+            return cached
+    used: set[frozenset[str]] = set()
+    build_calls(False, used=used)
+    build_calls(False, seed=2027, exclude=frozenset(used), used=used)  # only their pairs
+    out: list[tuple[str, Call, np.ndarray, int]] = []
+    for seed in (2028, 2029):
+        spliced = build_calls(False, seed=seed, exclude=frozenset(used), used=used)
+        for count, items in spliced.items():
+            if count == "1":
+                continue
+            for call, _code, speakers in items:
+                mono = call.samples.sum(axis=0)
+                out.append((f"val_{count}spk_wideband", call, mono, speakers))
+                if count == "2":
+                    out.append((f"val_{count}spk_8khz", call, telephone(mono), speakers))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        pickle.dump(out, handle)
+    return out
+
+
 def regions_der(
     call: Call, mono: np.ndarray, speakers: int, encoder: Any, options: DiarizeOptions
 ) -> tuple[float, float, int]:
@@ -101,7 +131,7 @@ def main() -> None:
         only = sys.argv[sys.argv.index("--only") + 1].split(",")
     registry = ModelRegistry(Settings(model_cache_dir=ROOT / "data" / "models"))
     encoder = registry.speaker_encoder()
-    items = calls(heldout)
+    items = validation_calls() if "--validation" in sys.argv else calls(heldout)
     if only:
         items = [item for item in items if item[0] in only]
     for name in names:
