@@ -222,9 +222,10 @@ def run(data: Path) -> dict[str, Any]:
 
 
 def _examples(calls: list[dict[str, Any]], per_kind: int = 4) -> dict[str, Any]:
-    """A few covered and not-covered points (one per call, across languages)."""
+    """A few covered and not-covered points (one per call, across languages), from tuning
+    calls only: the held-out calls are for measuring, never for reading."""
     out: dict[str, list[Any]] = {"covered": [], "not_covered": []}
-    for call in calls:
+    for call in (c for c in calls if c["split"] == "tuning"):
         for point in call["points"]:
             kind = "covered" if point["covered"] else "not_covered"
             if len(out[kind]) < per_kind * 3 and not any(e["id"] == call["id"] for e in out[kind]):

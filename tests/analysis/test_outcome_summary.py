@@ -121,7 +121,7 @@ def test_deadlines_are_within() -> None:
         ("ஏழு நாளுக்குள் வரும்", "ta", ["within 7 days"]),
         ("तीन कामकाजाच्या दिवसांत होईल", "mr", ["within 3 working days"]),
         ("पिछले दो दिन में कोई ट्रांज़ैक्शन नहीं", "hi", ["2 days"]),  # the past, not a deadline
-        ("I waited 12 minutes on hold", "en", ["12 minutes"]),
+        ("I waited 12 minutes on hold", "en", ["12 minutes on hold"]),  # a wait, not a deadline
     ]
     for text, lang, expected in cases:
         assert call_facts([(text, True)], lang).durations == expected, text

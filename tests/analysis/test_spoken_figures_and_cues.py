@@ -42,7 +42,7 @@ def test_quarter_and_half_words_before_a_multiplier() -> None:
     # A half-hour before a clock word; a figure before it still ends where the hour starts.
     assert call_facts([("साढ़े नौ बजे आइए", True)], "hi-IN").when == ["at 9:30 AM"]
     facts = call_facts([("पाँच हज़ार, चार बजे तक", True)], "hi-IN")
-    assert (facts.amounts, facts.when) == (["Rs 5,000"], ["at 4 PM"])
+    assert (facts.amounts, facts.when) == (["Rs 5,000"], ["till 4 PM"])
     assert _amounts("పాతిక వేలు రూపాయలు", "te") == ["Rs 25,000"]
     assert _amounts("இருபத்தஞ்சாயிரம் ரூபாய்", "ta") == ["Rs 25,000"]
 

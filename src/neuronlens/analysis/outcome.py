@@ -99,8 +99,21 @@ _DETAILS = {
 }
 
 
+def _manner(item: Cued, turns: list[str]) -> str:
+    """The adverb the turns say the action with ("permanently"), with a trailing space."""
+    for adverb, by_lang in item.extra.get("manner", {}).items():
+        cues = compile_cues(cue for cues in by_lang.values() for cue in cues)
+        if any(find_cues(turn, cues) for turn in turns):
+            return f"{adverb} "
+    return ""
+
+
 def _specific(item: Cued, turns: list[str]) -> str:
     """The action's English clause, naming what it was about when the turns say so."""
+    return _manner(item, turns) + _named(item, turns)
+
+
+def _named(item: Cued, turns: list[str]) -> str:
     for key, category in _DETAILS.items():
         template = item.extra.get(key)
         if template:
@@ -126,7 +139,10 @@ def call_outcome(transcript: Transcript) -> Outcome:
         ids.append(item.id)
         actions.append(_specific(item, turns))
     refused = data["refused"]
-    nexts = [item for item in data["next"] if _matching(customer_texts, item)]
+    # A step the agent already advised ("report it on 1930") is not said twice.
+    nexts = [
+        item for item in data["next"] if item.id not in ids and _matching(customer_texts, item)
+    ]
     return Outcome(
         actions=tuple(actions),
         action_ids=tuple(ids),

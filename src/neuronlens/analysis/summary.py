@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from neuronlens.analysis.entities import Entities, extract
 from neuronlens.analysis.facts import CallFacts, call_facts
 from neuronlens.analysis.intent import Intent, Taxonomy
@@ -23,14 +25,24 @@ _MIN_QUOTE_WORDS, _MAX_QUOTE_WORDS = 4, 25
 _QUOTE_CONFIDENCE = 0.75
 # Topics each side raised beyond the request (the mobile tower, the recharge, the branch):
 # a few, so the sentence stays readable.
-_MAX_TOPICS = 3
+_MAX_TOPICS = 4
 _MAX_WORDS = 100
+_TURNAROUND, _WORKING_DAYS = "timeline", "working day"
+# Routine steps that say little about this call, given up first (in this order) when the
+# summary runs long, before the topics and figures that are specific to it.
+_ROUTINE_ACTIONS = ("apologised", "explained", "request_raised", "confirmed")
 # Romanised Hindi function words: a sentence with any of them is Hinglish, which a supervisor
 # who does not know Hindi cannot read, so it is not quoted.
 _HINGLISH_WORDS = """hai hain tha thi mera meri mujhe mujhko kya karna karni karwana kar ka ki
     ko ke na nahi nahin toh haan apna apni apne mein se bhi kuch aap aapka dekhiye sakte sakta
     hoga raha rahi wala wali abhi kyun kaise mere tera aur lekin matlab accha theek"""
 _HINGLISH = frozenset(_HINGLISH_WORDS.split())
+# A greeting that opens the quoted sentence says nothing: "Hi Sahil, I'm driving right now".
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))\b(?: [A-Z][a-z]+)?,\s*", re.IGNORECASE
+)
+# Words of calling: "third time" counts as a repeat call only in a turn that speaks of calling.
+_CALL_WORDS = ("call", "phone", "कॉल", "फोन", "கால்", "கூப்பிட", "போன்", "కాల్", "ఫోన్")
 _NEGATIVE_THRESHOLD = -0.25
 _POSITIVE_THRESHOLD = 0.25
 
@@ -50,10 +62,12 @@ def request_sentence(
     purposes: list[str] | None = None,
     quote: str | None = None,
     topics: list[str] | None = None,
+    repeat: str | None = None,
 ) -> str:
     """Who called about what: the request, the product (with its last digits), what for, why,
-    what else the customer mentioned, and the small talk it came after."""
-    sentence = f"the customer {request}"
+    what else the customer mentioned, the small talk it came after, and whether the customer
+    had called about it before."""
+    sentence = f"the customer, calling {repeat}, {request}" if repeat else f"the customer {request}"
     if products:
         product = _join(products[:2])
         if ids.main_last_digits:
@@ -91,7 +105,8 @@ def customer_quote(transcript: Transcript, entry: Intent | None) -> str | None:
                 and _MIN_QUOTE_WORDS <= len(words) <= _MAX_QUOTE_WORDS
                 and find_cues(normalize(sentence), entry.cues)
             ):
-                return sentence.strip(" \"'")
+                quote = _GREETING.sub("", sentence).strip(" \"'")
+                return quote[:1].upper() + quote[1:]
     return None
 
 
@@ -105,6 +120,17 @@ def small_talk_topics(customer_texts: list[str]) -> list[str]:
         if cut is not None:
             break
     return list(dict.fromkeys(topics))
+
+
+def repeat_call(customer_texts: list[str]) -> str | None:
+    """How often the customer has called about the matter ("for the third time", "repeatedly")
+    when a turn that speaks of calling says so; None on a first call."""
+    for text in customer_texts:
+        if any(word.startswith(_CALL_WORDS) for word in text.split(" ")):
+            hits = find(text, "repeat_calls")
+            if hits:
+                return hits[0].english
+    return None
 
 
 def details_sentence(facts: CallFacts, leave_out: int = 0) -> str | None:
@@ -121,11 +147,22 @@ def details_sentence(facts: CallFacts, leave_out: int = 0) -> str | None:
 
 
 def agent_sentence(
-    outcome: Outcome, references: list[str], topics: list[str] | None = None
+    outcome: Outcome,
+    references: list[str],
+    topics: list[str] | None = None,
+    details: str | None = None,
+    left_out: tuple[str, ...] = (),
 ) -> str | None:
-    """What the agent discussed, did or promised, and whether they refused."""
+    """What the agent discussed, did or promised, and whether they refused, without the
+    actions ``left_out``; a turnaround the details already give ("within 10 working days") is
+    not said again."""
     done = [f"discussed {_join(topics)}"] if topics else []
-    done += list(outcome.actions)
+    done += [
+        action
+        for action, action_id in zip(outcome.actions, outcome.action_ids, strict=True)
+        if action_id not in left_out
+        and not (action_id == _TURNAROUND and details and _WORKING_DAYS in details)
+    ]
     if references:
         numbers = "number" if len(references) == 1 else "numbers"
         done.append(f"gave reference {numbers} {_join(references[:_MAX_REFERENCES])}")
@@ -151,9 +188,9 @@ def ending_sentence(outcome: Outcome, score: float | None) -> str:
     if score is None:
         return "The call ended without a clear outcome."
     if score > _POSITIVE_THRESHOLD:
-        return "The call ended positively, with the customer satisfied."
+        return "The customer ended the call satisfied."
     if score < _NEGATIVE_THRESHOLD:
-        return "The customer remained dissatisfied at the end of the call."
+        return "The customer ended the call dissatisfied."
     return "The call ended on a neutral note."
 
 
@@ -182,6 +219,7 @@ def embedded_summary(
         else []
     )
     small_talk = small_talk_topics(customer_texts)
+    repeat = repeat_call(customer_texts)
     quote = customer_quote(transcript, entry)
     turns = [(s.text, s.speaker == agent) for s in transcript.segments]
     facts = call_facts(turns, transcript.language)
@@ -198,9 +236,12 @@ def embedded_summary(
         filter(
             None,
             [
-                request_sentence(request, products, reasons, ids, small_talk, purposes),
+                request_sentence(
+                    request, products, reasons, ids, small_talk, purposes, repeat=repeat
+                ),
                 details,
-                agent_sentence(outcome, references),
+                agent_sentence(outcome, references, details=details),
+                ending_sentence(outcome, customer_score),
             ],
         )
     )
@@ -208,25 +249,37 @@ def embedded_summary(
     customer_topics += mentioned(customer_texts, _MAX_TOPICS, draft)
     agent_topics = mentioned(agent_texts, _MAX_TOPICS, " ".join([draft, *customer_topics]))
     leave_out = 0
+    routine = [a for a in _ROUTINE_ACTIONS if a in outcome.action_ids]
+    skipped: tuple[str, ...] = ()
     while True:
         sentences = [
             request_sentence(
-                request, products, reasons, ids, small_talk, purposes, quote, customer_topics
+                request,
+                products,
+                reasons,
+                ids,
+                small_talk,
+                purposes,
+                quote,
+                customer_topics,
+                repeat,
             )
         ]
         if details:
             sentences.append(details)
-        agent_part = agent_sentence(outcome, references, agent_topics)
+        agent_part = agent_sentence(outcome, references, agent_topics, details, skipped)
         if agent_part:
             sentences.append(agent_part)
         sentences.append(ending_sentence(outcome, customer_score))
-        # A summary is read at a glance: when it runs long, topics give way first, then the
-        # last figures of the details.
-        if len(" ".join(sentences).split()) <= _MAX_WORDS or not (
-            details or agent_topics or customer_topics
-        ):
+        # A summary is read at a glance: when it runs long, routine actions give way first,
+        # then topics, then the last figures of the details.
+        if len(" ".join(sentences).split()) <= _MAX_WORDS:
             break
-        if agent_topics or customer_topics:
+        if len(skipped) < len(routine):
+            skipped = tuple(routine[: len(skipped) + 1])
+        elif not (details or agent_topics or customer_topics):
+            break
+        elif agent_topics or customer_topics:
             (agent_topics if len(agent_topics) >= len(customer_topics) else customer_topics).pop()
         else:
             leave_out += 1
