@@ -118,7 +118,8 @@ def regions_der(
     segment = Segment("", 0.0, mono.size / SAMPLE_RATE, "x", 0.0)
     result = diarize_mono(mono, [segment], speakers, encoder, options)
     hyp = list(result.regions)
-    return der(call.turns, hyp, 0.0), der(call.turns, hyp, 0.25), result.speakers_found
+    # The pseudo-segment has no words, so count the speakers of the regions, not of segments.
+    return der(call.turns, hyp, 0.0), der(call.turns, hyp, 0.25), len({r[0] for r in hyp})
 
 
 def main() -> None:
