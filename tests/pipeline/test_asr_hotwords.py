@@ -123,3 +123,52 @@ def test_an_echo_of_the_hot_words_is_dropped() -> None:
     )
 
     assert asr_guards.clean(echo, prompt, max_repeats=3) is None
+
+
+def _segment(text: str) -> Segment:
+    words = tuple(Word(w, 1.0 + i * 0.5, 1.4 + i * 0.5, 0.9) for i, w in enumerate(text.split()))
+    return Segment("speaker_1", 1.0, words[-1].end, text, 0.5, words)
+
+
+ENGLISH_WORDS = ("EMI", "KYC", "OTP", "CIBIL", "credit card", "ICICI", "loan")
+
+
+def test_a_list_of_hot_words_after_real_speech_is_dropped_in_any_order() -> None:
+    # Seen on synthetic calls: Whisper ran on from "Hello, butter," into the list it was shown.
+    cleaned = asr_guards.clean(
+        _segment("Hello, butter, ICICI, OTP, CIBIL."), None, 3, ENGLISH_WORDS
+    )
+    assert cleaned is not None
+    assert cleaned.text == "Hello, butter,"
+    assert [w.word for w in cleaned.words] == ["Hello,", "butter,"]
+    assert cleaned.end == cleaned.words[-1].end
+
+
+def test_a_leading_list_moves_the_segment_start() -> None:
+    cleaned = asr_guards.clean(
+        _segment("credit card, KYC, EMI, my loan is overdue"), None, 3, ENGLISH_WORDS
+    )
+    assert cleaned is not None
+    assert cleaned.text == "my loan is overdue"
+    assert cleaned.start == cleaned.words[0].start == 3.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my EMI, KYC and OTP are all fine",  # said in a sentence, not as a list
+        "I need my KYC, OTP, please",  # two in a row is speech
+        "EMI, KYC, help, CIBIL",  # a word of the audio breaks the list
+        "EMI KYC OTP",  # no commas: not the prompt's list
+    ],
+)
+def test_hot_words_in_speech_are_kept(text: str) -> None:
+    segment = _segment(text)
+    assert asr_guards.clean(segment, None, 3, ENGLISH_WORDS) == segment
+
+
+def test_a_segment_that_is_only_a_listed_run_is_dropped() -> None:
+    assert (
+        asr_guards.clean(_segment("लोन, केवाईसी, सिबिल,"), None, 3, ("लोन", "केवाईसी", "सिबिल"))
+        is None
+    )

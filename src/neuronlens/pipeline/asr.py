@@ -221,6 +221,7 @@ def transcribe(
     duration = samples.size / SAMPLE_RATE
     arguments = decoding_arguments(language, model, opts)
     prompt = steering_prompt(language, opts)
+    hotwords = asr_hotwords.for_language(language.whisper, opts.hotwords_path)
     segments: list[Segment] = []
     for round_ in range(opts.resume_rounds + 1):
         heard: dict[int, float] = {}  # chunk index -> end of its last transcribed word
@@ -230,7 +231,7 @@ def transcribe(
             if raw.words:
                 heard[index] = max(heard.get(index, 0.0), float(raw.words[-1].end))
             for segment in _convert(raw):
-                cleaned = asr_guards.clean(segment, prompt, opts.max_repeats)
+                cleaned = asr_guards.clean(segment, prompt, opts.max_repeats, hotwords)
                 if cleaned is not None:
                     segments.append(cleaned)
         # Whisper often ends a multi-sentence chunk after its first sentence: decode what it

@@ -14,6 +14,8 @@ MAX_PHRASE = 4
 SENTENCE_END = (".", "?", "!", "।", "॥", "۔", "؟")
 PAUSE_SECONDS = 1.0
 """A silence this long between words ends a segment."""
+LISTED_HOTWORDS = 3
+"""This many hot-words in a row, separated by commas, are the prompt's list echoed."""
 
 # A unit of 1-8 characters repeated 4+ times inside one word ("वाँवाँवाँवाँ", "जजजजज"): a loop
 # over byte-level tokens that no real word has.
@@ -78,8 +80,42 @@ def is_prompt_echo(text: str, prompt: str | None) -> bool:
     return len(letters) >= 8 and letters in _letters(prompt)
 
 
-def clean(segment: Segment, prompt: str | None, max_repeats: int) -> Segment | None:
-    """The segment without loops, or None if nothing real is left of it."""
+def drop_listed_hotwords(
+    words: tuple[Word, ...], hotwords: tuple[str, ...], least: int = LISTED_HOTWORDS
+) -> tuple[Word, ...]:
+    """The words without any comma-separated list of ``least`` or more hot-words in a row.
+
+    Whisper sometimes continues real speech with the hot-word list it was shown, in any order
+    ("Hello, ICICI, OTP, CIBIL."); people do not say three of them as a list.
+    """
+    listed = {_letters(word) for word in hotwords}
+    if not listed:
+        return words
+    # Items: the words up to and including one that ends with a comma (or the last word).
+    items: list[tuple[int, int]] = []
+    start = 0
+    for i, word in enumerate(words):
+        if word.word.rstrip().endswith(",") or i == len(words) - 1:
+            items.append((start, i + 1))
+            start = i + 1
+    dropped: set[int] = set()
+    run: list[tuple[int, int]] = []
+    for item in [*items, (len(words), len(words))]:  # the empty sentinel ends the last run
+        begin, end = item
+        if begin < end and "".join(_key(w) for w in words[begin:end]) in listed:
+            run.append(item)
+            continue
+        if len(run) >= least:
+            dropped.update(range(run[0][0], run[-1][1]))
+        run = []
+    return tuple(word for i, word in enumerate(words) if i not in dropped)
+
+
+def clean(
+    segment: Segment, prompt: str | None, max_repeats: int, hotwords: tuple[str, ...] = ()
+) -> Segment | None:
+    """The segment without loops or a listed run of ``hotwords``, or None if nothing real is
+    left of it."""
     if not segment.text.strip() or is_prompt_echo(segment.text, prompt):
         return None
     if not segment.words:
@@ -87,10 +123,14 @@ def clean(segment: Segment, prompt: str | None, max_repeats: int) -> Segment | N
     words = tuple(
         dataclasses.replace(word, word=collapse_char_loops(word.word)) for word in segment.words
     )
-    words = collapse_loops(words, max_repeats)
+    words = drop_listed_hotwords(collapse_loops(words, max_repeats), hotwords)
     if words == segment.words:
         return segment
+    if not words:
+        return None
     text = " ".join(word.word for word in words)
     if is_prompt_echo(text, prompt):
         return None
-    return dataclasses.replace(segment, words=words, text=text, end=words[-1].end)
+    # A list dropped from the front moves the start to the first word left.
+    start = segment.start if words[0].start == segment.words[0].start else words[0].start
+    return dataclasses.replace(segment, words=words, text=text, start=start, end=words[-1].end)
