@@ -11,6 +11,8 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 """Every stage after decoding works on 16 kHz float32 samples."""
+SENTIMENT_NEUTRAL_BAND = 0.15
+"""Sentiment scores within ±this of zero are neutral: labels, dashboard colours and filters."""
 
 
 class JobStatus(enum.StrEnum):

@@ -117,6 +117,9 @@ def test_filters_and_paging(dashboard: Dashboard) -> None:
     assert ids("intent=complaint") == {failed.id}
     assert ids("qa=passed") == {passed.id}
     assert ids("qa=failed") == {failed.id}
+    assert ids("sentiment=negative") == {passed.id, failed.id}  # analysed(): customer -0.45
+    assert ids("sentiment=positive") == set()
+    assert ids("sentiment=furious") == {passed.id, failed.id, pending.id}  # unknown: no filter
     assert ids("status=bogus&language=xx") == {passed.id, failed.id, pending.id}
     html = client.get("/calls").text
     assert '<option value="complaint"' in html  # the intent menu lists intents seen

@@ -34,9 +34,38 @@ def test_search_jobs_filters_inside_the_stored_json(repository: Repository) -> N
     rest = repository.search_jobs(account.id, JobFilter(), 3, page.next_cursor)
     assert [j.id for j in rest.jobs] == [a.id] and rest.next_cursor is None
     assert repository.job_intents(account.id) == ["complaint", "payment_query"]
+    assert ids(JobFilter(sentiment="negative")) == []
     other, _ = repository.create_account("globex")
     assert repository.search_jobs(other.id, JobFilter(), 10, None).jobs == []
     assert repository.job_intents(other.id) == []
+
+
+def test_search_jobs_by_the_customers_sentiment(repository: Repository) -> None:
+    """The customer's score decides (the overall one when no speaker is the customer), with
+    the neutral band the labels use: the calls a QA team looks for when calls go bad."""
+    account, _ = repository.create_account("acme")
+
+    def sentiment(overall: float, customer: float | None = None) -> dict[str, object]:
+        speakers = {"agent": 0.4} | ({"customer": customer} if customer is not None else {})
+        return {"sentiment": {"overall": overall, "speakers": speakers}}
+
+    angry = add_job(repository, account.id, result=sentiment(0.3, customer=-0.7))
+    pleased = add_job(repository, account.id, result=sentiment(-0.2, customer=0.5))
+    flat = add_job(repository, account.id, result=sentiment(0.9, customer=0.15))
+    unlabelled_bad = add_job(repository, account.id, result=sentiment(-0.4))
+    unlabelled_edge = add_job(repository, account.id, result=sentiment(-0.15))
+    add_job(repository, account.id, result={"sentiment": None})
+    add_job(repository, account.id)
+
+    def ids(label: str) -> set[str]:
+        page = repository.search_jobs(account.id, JobFilter(sentiment=label), 10, None)
+        return {job.id for job in page.jobs}
+
+    assert ids("negative") == {angry.id, unlabelled_bad.id}
+    assert ids("positive") == {pleased.id}
+    assert ids("neutral") == {flat.id, unlabelled_edge.id}
+    with pytest.raises(ValueError, match="unknown sentiment"):
+        ids("furious")
 
 
 def test_api_keys_list_login_and_revoke(repository: Repository) -> None:

@@ -13,11 +13,9 @@ from typing import Any
 from neuronlens.analysis.outcome import Outcome, call_outcome
 from neuronlens.analysis.roles import agent_label, customer_label
 from neuronlens.analysis.text import Cue, Negators, compile_cues, find_cues, normalize
-from neuronlens.domain import Segment, Transcript
+from neuronlens.domain import SENTIMENT_NEUTRAL_BAND, Segment, Transcript
 
 _CLAUSE = re.compile(r"[.!?;,\u2014\u0964\u0965]+")
-NEUTRAL_BAND = 0.15
-"""Scores within ±NEUTRAL_BAND of zero are labelled neutral."""
 AGENT_BASELINE = 0.4
 """A professional agent's tone when nothing marks it either way."""
 AGENT_LEXICAL = 0.6
@@ -160,9 +158,9 @@ def _clip(value: float) -> float:
 
 def label_for(score: float) -> str:
     """positive / neutral / negative for a score."""
-    if score > NEUTRAL_BAND:
+    if score > SENTIMENT_NEUTRAL_BAND:
         return "positive"
-    if score < -NEUTRAL_BAND:
+    if score < -SENTIMENT_NEUTRAL_BAND:
         return "negative"
     return "neutral"
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from neuronlens.dashboard.auth import CSRF_FIELD, Viewer
+from neuronlens.domain import SENTIMENT_NEUTRAL_BAND
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 NAV_GROUPS: list[tuple[str, list[tuple[str, str, str]]]] = [
@@ -56,9 +57,9 @@ def tone(value: float | None) -> str:
     """A CSS class for a sentiment score."""
     if value is None:
         return "tone-none"
-    if value > 0.15:
+    if value > SENTIMENT_NEUTRAL_BAND:
         return "tone-pos"
-    if value < -0.15:
+    if value < -SENTIMENT_NEUTRAL_BAND:
         return "tone-neg"
     return "tone-neu"
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from neuronlens.domain import FetchState, Job, JobError, JobRequest, JobStatus
+from neuronlens.domain import (
+    SENTIMENT_NEUTRAL_BAND,
+    FetchState,
+    Job,
+    JobError,
+    JobRequest,
+    JobStatus,
+)
 from neuronlens.errors import NotFound, ValidationFailed
 from neuronlens.ids import new_id
 from neuronlens.storage.accounts import AccountQueries
@@ -33,6 +40,9 @@ class JobFilter:
     language: str | None = None
     intent: str | None = None
     qa_passed: bool | None = None
+    sentiment: str | None = None
+    """``positive``, ``neutral`` or ``negative``: the customer's score (the overall one when no
+    speaker is the customer), as the calls list shows it."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,8 @@ class Repository(AccountQueries):
             query = query.where(jobs.c.result["intent"].as_string() == where.intent)
         if where.qa_passed is not None:
             query = query.where(jobs.c.result[("qa", "passed")].as_boolean() == where.qa_passed)
+        if where.sentiment:
+            query = query.where(_sentiment_is(where.sentiment))
         if cursor:
             query = query.where(jobs.c.id < cursor)
         with self.engine.connect() as conn:
@@ -398,3 +410,19 @@ def row_to_job(row: sa.Row[Any]) -> Job:
         attempts=row.attempts,
         fetch_attempts=row.fetch_attempts,
     )
+
+
+def _sentiment_is(label: str) -> sa.ColumnElement[bool]:
+    """A job whose customer (else overall) sentiment score carries ``label``."""
+    score = sa.func.coalesce(
+        jobs.c.result[("sentiment", "speakers", "customer")].as_float(),
+        jobs.c.result[("sentiment", "overall")].as_float(),
+    )
+    band = SENTIMENT_NEUTRAL_BAND
+    if label == "positive":
+        return score > band
+    if label == "negative":
+        return score < -band
+    if label == "neutral":
+        return score.between(-band, band)
+    raise ValueError(f"unknown sentiment label {label!r}")

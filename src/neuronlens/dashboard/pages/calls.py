@@ -27,13 +27,17 @@ REFRESH_SECONDS = 3
 Text = Annotated[str, Query(max_length=80)]
 
 
-def _filter(status: str, language: str, intent: str, qa: str) -> JobFilter:
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def _filter(status: str, language: str, intent: str, qa: str, sentiment: str) -> JobFilter:
     statuses = {s.value: s for s in JobStatus}
     return JobFilter(
         status=statuses.get(status),
         language=language if language in supported_codes() else None,
         intent=intent or None,
         qa_passed={"passed": True, "failed": False}.get(qa),
+        sentiment=sentiment if sentiment in SENTIMENTS else None,
     )
 
 
@@ -46,14 +50,21 @@ def calls(
     language: Text = "",
     intent: Text = "",
     qa: Text = "",
+    sentiment: Text = "",
     cursor: Text = "",
 ) -> Response:
     """The account's calls, newest first, filtered and paged."""
     repository = services.repository
-    where = _filter(status, language, intent, qa)
+    where = _filter(status, language, intent, qa, sentiment)
     result = repository.search_jobs(viewer.account.id, where, PAGE_SIZE, cursor or None)
     rows = [call_row(job) for job in result.jobs]
-    query = {"status": status, "language": language, "intent": intent, "qa": qa}
+    query = {
+        "status": status,
+        "language": language,
+        "intent": intent,
+        "qa": qa,
+        "sentiment": sentiment,
+    }
     active = any(row.status in ("pending", "processing") for row in rows)
     return page(
         request,
@@ -67,6 +78,7 @@ def calls(
         statuses=[s.value for s in JobStatus],
         languages=supported_codes(),
         intents=repository.job_intents(viewer.account.id),
+        sentiments=SENTIMENTS,
         refresh=REFRESH_SECONDS * 2 if active else None,
     )
 
