@@ -50,7 +50,8 @@ _MAX_CLOCK = 12.75
 _AM_PM = {"am", "pm"}
 # A wait on hold near a duration: "on hold for 40 minutes", "होल्ड पर", "ஹோல்டுல", "హోల్డ్‌లో".
 _ON_HOLD = re.compile(r"\bon hold\b|होल्ड पर|होल्ड वर|होल्डवर|ஹோல்டுல|ஹோல்டில்|హోల్డ్ ?లో")
-_CALL_WORDS = ("call", "कॉल", "फोन", "கால்", "போன்", "కాల్", "ఫోన్")
+# Words of calling ("called", "फोन किया", "கூப்பிட்டேன்"), matched as word beginnings.
+CALL_WORDS = ("call", "phone", "कॉल", "फोन", "கால்", "கூப்பிட", "போன்", "కాల్", "ఫోన్")
 # The dot of a currency abbreviation does not end a sentence: "Rs. 5,000/- was debited".
 _CURRENCY_DOT = re.compile(r"\b(Rs|Re|INR)\.\s*", re.IGNORECASE)
 # A written clock time "11:40" (split in two by normalisation) is read as the hour 11.667, so
@@ -291,7 +292,7 @@ def _frequencies(words: list[str], numbers: list[Number], hits: dict[str, list[H
                 text += f"-{following.value:g}"
         elif i > 0 and counts[i - 1].end == number.start:
             continue  # the second number of a range already read
-        noun = "calls" if any(w.startswith(_CALL_WORDS) for w in words) else "times"
+        noun = "calls" if any(w.startswith(CALL_WORDS) for w in words) else "times"
         out.append(f"{text} {noun} {period.english}")
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from neuronlens.analysis.entities import Entities, extract
-from neuronlens.analysis.facts import CallFacts, call_facts
+from neuronlens.analysis.facts import CALL_WORDS, CallFacts, call_facts
 from neuronlens.analysis.intent import Intent, Taxonomy
 from neuronlens.analysis.lexicon import find, translate
 from neuronlens.analysis.outcome import Outcome, call_outcome
@@ -41,8 +41,6 @@ _HINGLISH = frozenset(_HINGLISH_WORDS.split())
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))\b(?: [A-Z][a-z]+)?,\s*", re.IGNORECASE
 )
-# Words of calling: "third time" counts as a repeat call only in a turn that speaks of calling.
-_CALL_WORDS = ("call", "phone", "कॉल", "फोन", "கால்", "கூப்பிட", "போன்", "కాల్", "ఫోన్")
 _NEGATIVE_THRESHOLD = -0.25
 _POSITIVE_THRESHOLD = 0.25
 
@@ -126,7 +124,7 @@ def repeat_call(customer_texts: list[str]) -> str | None:
     """How often the customer has called about the matter ("for the third time", "repeatedly")
     when a turn that speaks of calling says so; None on a first call."""
     for text in customer_texts:
-        if any(word.startswith(_CALL_WORDS) for word in text.split(" ")):
+        if any(word.startswith(CALL_WORDS) for word in text.split(" ")):
             hits = find(text, "repeat_calls")
             if hits:
                 return hits[0].english
