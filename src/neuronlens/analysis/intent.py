@@ -9,8 +9,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from neuronlens.analysis.phonetic import NO_SOUNDS, SoundCues, find_spoken_cues, sound_cues
 from neuronlens.analysis.roles import customer_label
-from neuronlens.analysis.text import Cue, compile_cues, find_cues, normalize
+from neuronlens.analysis.text import Cue, compile_cues, normalize
 from neuronlens.domain import Transcript
 
 
@@ -27,6 +28,8 @@ class Intent:
     min_share: float = 0.6
     """A customer-voiced intent competes on precedence when its evidence is at least this
     share of the strongest intent's (low for requests that override the call's topic)."""
+    sounds: SoundCues = NO_SOUNDS
+    """The cues long enough to match by sound as well (ASR spellings)."""
 
 
 @dataclass(frozen=True)
@@ -57,20 +60,7 @@ class IntentResult:
 def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
     """A taxonomy from its JSON form (see ``data/intents.json``); ValueError if malformed."""
     try:
-        intents = tuple(
-            Intent(
-                id=str(item["id"]),
-                description=str(item.get("description", "")),
-                summary=str(item.get("summary", f"called about {item['id'].replace('_', ' ')}")),
-                precedence=int(item.get("precedence", 0)),
-                sentiment_prior=float(item.get("sentiment_prior", 0.0)),
-                min_share=float(item.get("min_share", 0.6)),
-                cues=compile_cues(
-                    phrase for phrases in item.get("cues", {}).values() for phrase in phrases
-                ),
-            )
-            for item in data["intents"]
-        )
+        intents = tuple(_parse_intent(item) for item in data["intents"])
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed intent taxonomy: {exc!r}") from exc
     if not intents or len({intent.id for intent in intents}) != len(intents):
@@ -78,6 +68,20 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
     return Taxonomy(
         intents,
         agent_weight=float(data.get("agent_weight", 0.35)),
+    )
+
+
+def _parse_intent(item: dict[str, Any]) -> Intent:
+    cues = compile_cues(phrase for phrases in item.get("cues", {}).values() for phrase in phrases)
+    return Intent(
+        id=str(item["id"]),
+        description=str(item.get("description", "")),
+        summary=str(item.get("summary", f"called about {item['id'].replace('_', ' ')}")),
+        precedence=int(item.get("precedence", 0)),
+        sentiment_prior=float(item.get("sentiment_prior", 0.0)),
+        min_share=float(item.get("min_share", 0.6)),
+        cues=cues,
+        sounds=sound_cues(cues),
     )
 
 
@@ -135,7 +139,7 @@ def _resolved_matches(text: str, taxonomy: Taxonomy) -> dict[str, dict[str, Cue]
     found = [
         (intent.id, cue, start, end)
         for intent in taxonomy.intents
-        for cue, start, end in find_cues(text, intent.cues)
+        for cue, start, end in find_spoken_cues(text, intent.cues, intent.sounds)
     ]
     found.sort(key=lambda item: item[2] - item[3])
     taken: list[tuple[str, int, int]] = []

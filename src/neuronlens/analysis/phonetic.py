@@ -11,10 +11,11 @@ script does not write it), vowels after a word's first letter and doubled letter
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
 from functools import lru_cache
 
-from neuronlens.analysis.text import normalize
+from neuronlens.analysis.text import Cue, find_cues, normalize
 
 _BLOCKS = (0x0900, 0x0980, 0x0A00, 0x0A80, 0x0B00, 0x0B80, 0x0C00, 0x0C80, 0x0D00)
 # Offsets within a block (Devanagari names). Vowels and vowel signs: short/long merged.
@@ -129,3 +130,87 @@ def joined_grams(key: str) -> set[str]:
 def containment(needle: Set[str], haystack: Set[str]) -> float:
     """Share of ``needle``'s n-grams found in ``haystack`` (0..1)."""
     return len(needle & haystack) / len(needle) if needle else 0.0
+
+
+MIN_SOUND_KEY = 6
+"""A phrase of two or more words matches by its phonetic key only when that key has this many
+characters (spaces included), as role cues do: shorter keys match unrelated words by chance."""
+MIN_SOUND_WORD = 5
+"""A one-word cue in an Indic script matches by sound when its key has this many letters
+(கம்ப்ளைன்ட் / கம்ப்ளெய்ன்ட் -> ``kmplnt``); shorter keys collide (``plns``: "plans" and
+"balance"). Latin one-word cues match as written only: English transcripts misspell little
+and the key rules are made for Indic spellings."""
+
+
+def script(word: str) -> int:
+    """The script of a word's first letter: -1 for Latin, else its Unicode block's index."""
+    code = ord(word[0]) if word else 0
+    return -1 if code < _BLOCKS[0] else (code - _BLOCKS[0]) // 0x80
+
+
+def cue_key(phrase: str) -> tuple[str, ...]:
+    """The cue's phonetic word keys, or () when too short to match by sound."""
+    keys = tuple(key for key in (phonetic_word(word) for word in phrase.split(" ")) if key)
+    if len(keys) == 1:
+        return keys if script(phrase) >= 0 and len(keys[0]) >= MIN_SOUND_WORD else ()
+    return keys if len(" ".join(keys)) >= MIN_SOUND_KEY else ()
+
+
+@lru_cache(maxsize=4096)
+def _word_keys(normalised: str) -> tuple[tuple[str, int, int, int], ...]:
+    """(phonetic key, script, start, end) of each word of normalised text that has a key."""
+    out, start = [], 0
+    for word in normalised.split(" "):
+        key = phonetic_word(word)
+        if key:
+            out.append((key, script(word), start, start + len(word)))
+        start += len(word) + 1
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class SoundCues:
+    """Cues that also match by sound, so ASR's spellings of a phrase still count (मुरक / मूर्ख,
+    कर सकता / कर सकते): consecutive words of the text have the cue's word keys. Only in the
+    cue's own script, since ASR misspells within the script it writes; across scripts the
+    lossy keys mostly collide by chance ("कार्ड बंद" / "కార్డు పోయింది")."""
+
+    index: dict[tuple[int, str], tuple[tuple[Cue, tuple[str, ...]], ...]]
+    """(script, first word's key) -> the cues starting so, with their word keys."""
+
+    def find(self, normalised: str) -> list[tuple[Cue, int, int]]:
+        """Every (cue, start, end) sound match in already-normalised text."""
+        if not self.index:
+            return []
+        words = _word_keys(normalised)
+        hits: list[tuple[Cue, int, int]] = []
+        for i, (key, word_script, start, _) in enumerate(words):
+            for cue, keys in self.index.get((word_script, key), ()):
+                heard = words[i : i + len(keys)]
+                if tuple(word[0] for word in heard) == keys:
+                    hits.append((cue, start, heard[-1][3]))
+        return hits
+
+
+def sound_cues(cues: Iterable[Cue]) -> SoundCues:
+    """The cues long enough to match by sound, indexed by script and first word key."""
+    index: dict[tuple[int, str], list[tuple[Cue, tuple[str, ...]]]] = {}
+    for cue in cues:
+        keys = cue_key(cue.phrase)
+        if keys:
+            index.setdefault((script(cue.phrase), keys[0]), []).append((cue, keys))
+    return SoundCues({first: tuple(items) for first, items in index.items()})
+
+
+def find_spoken_cues(
+    normalised: str, cues: Iterable[Cue], sounds: SoundCues
+) -> list[tuple[Cue, int, int]]:
+    """Cue matches as written (``find_cues``) plus the sound matches that add a new place."""
+    hits = find_cues(normalised, cues)
+    for cue, start, end in sounds.find(normalised):
+        if not any(c is cue and s < end and start < e for c, s, e in hits):
+            hits.append((cue, start, end))
+    return hits
+
+
+NO_SOUNDS = SoundCues({})

@@ -11,8 +11,9 @@ from importlib import resources
 from typing import Any
 
 from neuronlens.analysis.outcome import Outcome, call_outcome
+from neuronlens.analysis.phonetic import NO_SOUNDS, SoundCues, find_spoken_cues, sound_cues
 from neuronlens.analysis.roles import agent_label, customer_label
-from neuronlens.analysis.text import Cue, Negators, compile_cues, find_cues, normalize
+from neuronlens.analysis.text import Cue, Negators, compile_cue, compile_cues, find_cues, normalize
 from neuronlens.domain import SENTIMENT_NEUTRAL_BAND, Segment, Transcript
 
 _CLAUSE = re.compile(r"[.!?;,\u2014\u0964\u0965]+")
@@ -37,22 +38,23 @@ CUSTOMER_THREAT = 0.3
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Compiled sentiment cues: signed weights, refusals, negation."""
+    """Compiled sentiment cues, each carrying its signed weight: polar words, refusals,
+    negation. The polar and refusal cues long enough also match by sound (ASR spellings)."""
 
-    polar: tuple[tuple[Cue, float], ...]
-    refusal: tuple[tuple[Cue, float], ...]
+    polar: tuple[Cue, ...]
+    refusal: tuple[Cue, ...]
     negators: Negators
     intensifiers: tuple[Cue, ...]
+    polar_sounds: SoundCues = NO_SOUNDS
+    refusal_sounds: SoundCues = NO_SOUNDS
 
 
-def _weighted(table: dict[str, dict[str, float]], sign: float) -> list[tuple[Cue, float]]:
-    out: list[tuple[Cue, float]] = []
-    for phrases in table.values():
-        cues = compile_cues(phrases)
-        out.extend(
-            (cue, sign * float(phrases[raw])) for cue, raw in zip(cues, phrases, strict=True)
-        )
-    return out
+def _weighted(table: dict[str, dict[str, float]], sign: float) -> list[Cue]:
+    return [
+        compile_cue(phrase, sign * float(weight))
+        for phrases in table.values()
+        for phrase, weight in phrases.items()
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +70,14 @@ def load_lexicon() -> Lexicon:
         before=compile_cues(data["negators"]["before"]),
         after=compile_cues(data["negators"]["after"]),
     )
-    return Lexicon(tuple(polar), tuple(refusal), negators, compile_cues(data["intensifiers"]))
+    return Lexicon(
+        tuple(polar),
+        tuple(refusal),
+        negators,
+        compile_cues(data["intensifiers"]),
+        sound_cues(polar),
+        sound_cues(refusal),
+    )
 
 
 def segment_polarity(text: str, lexicon: Lexicon | None = None) -> tuple[float, float]:
@@ -92,21 +101,21 @@ def _polarity(text: str, lexicon: Lexicon) -> tuple[float, float]:
     for clause in _CLAUSE.split(text):
         normalised = normalize(clause)
         if normalised:
-            polarity += _score(normalised, lexicon.polar, lexicon, negate=True)
-            refusal += _score(normalised, lexicon.refusal, lexicon, negate=False)
+            polarity += _score(
+                normalised, lexicon.polar, lexicon.polar_sounds, lexicon, negate=True
+            )
+            refusal += _score(
+                normalised, lexicon.refusal, lexicon.refusal_sounds, lexicon, negate=False
+            )
     return polarity, refusal
 
 
 def _score(
-    normalised: str, table: tuple[tuple[Cue, float], ...], lexicon: Lexicon, *, negate: bool
+    normalised: str, table: tuple[Cue, ...], sounds: SoundCues, lexicon: Lexicon, *, negate: bool
 ) -> float:
-    hits: list[tuple[int, int, float]] = []
-    for cue, weight in table:
-        hits.extend(
-            (start, end, weight)
-            for m in cue.finditer(normalised)
-            for start, end in [(m.start(), m.end())]
-        )
+    hits = [
+        (start, end, cue.weight) for cue, start, end in find_spoken_cues(normalised, table, sounds)
+    ]
     # Longest match first; a shorter cue inside it is the same words, not more evidence
     # ("thank you so much" is one thanks, "कोई बात नहीं" is not a negated "बात").
     hits.sort(key=lambda hit: hit[0] - hit[1])
