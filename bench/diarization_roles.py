@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench.diarization import CACHE, hyp_turns, hyp_words  # noqa: E402
 from bench.diarization_calls import der, word_accuracy  # noqa: E402
+from bench.nlp import DIALOGUES  # noqa: E402
 from bench.nlp_audio import synthesise  # noqa: E402
 from neuronlens.config import Settings  # noqa: E402
 from neuronlens.domain import JobRequest, Segment  # noqa: E402
@@ -42,7 +43,6 @@ from neuronlens.pipeline.models import ModelRegistry  # noqa: E402
 from neuronlens.pipeline.run import run_pipeline  # noqa: E402
 from neuronlens.pipeline.speakers import label_roles  # noqa: E402
 
-DIALOGUES = ROOT.parent / "shared" / "data" / "dialogues" / "dialogues.jsonl"
 RESULTS = ROOT / "bench" / "results" / "diarization_roles.json"
 NEUTRAL = {"agent": "speaker_a", "customer": "speaker_b"}
 

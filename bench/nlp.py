@@ -47,6 +47,7 @@ from neuronlens.analysis.intent import load_taxonomy  # noqa: E402
 from neuronlens.analysis.numbers import parse_numbers  # noqa: E402
 from neuronlens.analysis.text import normalize  # noqa: E402
 
+DIALOGUES = ROOT.parent / "shared" / "data" / "dialogues" / "dialogues.jsonl"
 DEAD_ZONE = 0.1
 COVERED_SHARE = 0.5
 SCORED_WORDS = 100
@@ -255,11 +256,7 @@ def _aggregate(b: dict[str, list[Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=ROOT.parent / "shared" / "data" / "dialogues" / "dialogues.jsonl",
-    )
+    parser.add_argument("--data", type=Path, default=DIALOGUES)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "nlp.json")
     args = parser.parse_args()
     report = run(args.data)

@@ -428,11 +428,7 @@ def mean_over_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=ROOT.parent / "shared" / "data" / "dialogues" / "dialogues.jsonl",
-    )
+    parser.add_argument("--data", type=Path, default=nlp.DIALOGUES)
     parser.add_argument("--asr", type=Path, default=ROOT / "bench" / "results" / "asr.json")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument(

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from nlp import coverage, held_out_ids, sign  # noqa: E402
+from nlp import DIALOGUES, coverage, held_out_ids, sign  # noqa: E402
 
 from neuronlens.analysis import analyze, transcript_from_json  # noqa: E402
 from neuronlens.config import Settings  # noqa: E402
@@ -149,11 +149,7 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=ROOT.parent / "shared" / "data" / "dialogues" / "dialogues.jsonl",
-    )
+    parser.add_argument("--data", type=Path, default=DIALOGUES)
     parser.add_argument("--per-language", type=int, default=2)
     parser.add_argument("--languages", default="hi,ta,te,mr,en")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "nlp_audio.json")
