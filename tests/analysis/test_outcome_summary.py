@@ -56,6 +56,18 @@ def test_customer_next_steps_in_several_languages() -> None:
     assert email.customer_next and not email.customer_threatened
 
 
+def test_unblocking_is_its_own_action_not_a_block() -> None:
+    """Unblocking a card resolves the request; it must never read as blocking it."""
+    for text, language in (
+        ("Thank you, sir. I have unblocked your card now.", "en-IN"),
+        ("जी, मैंने आपका कार्ड अनब्लॉक कर दिया है।", "hi-IN"),
+        ("உங்க கார்டை அன்பிளாக் பண்ணிட்டேன் சார்.", "ta-IN"),
+    ):
+        outcome = call_outcome(_call(("agent", text), ("customer", "Okay."), language=language))
+        assert "unblocked" in outcome.action_ids and "blocked" not in outcome.action_ids, text
+        assert outcome.resolved
+
+
 def test_refusal_without_alternative_is_said_plainly(calls: dict[str, Transcript]) -> None:
     summary = analyze(calls["en-003"], ["summary"])["summary"]
     assert "refused the request" in summary

@@ -17,6 +17,7 @@ from neuronlens.domain import Transcript
 RESOLVING = frozenset(
     {
         "blocked",
+        "unblocked",
         "dispute",
         "complaint_logged",
         "callback_scheduled",
