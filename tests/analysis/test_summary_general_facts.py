@@ -61,6 +61,16 @@ def test_monthly_prices_and_tax_on_a_rate() -> None:
     assert facts.percents == ["4% charge plus GST"]
 
 
+def test_a_label_said_before_the_next_figure_names_that_figure() -> None:
+    facts = call_facts(
+        [("The rate is eleven percent now, processing fee two percent.", True)], "en-IN"
+    )
+    assert facts.percents == ["11%", "2% processing fee"]
+    # A label before its figure still names it across a few words.
+    facts = call_facts([("The EMI would come to roughly nine thousand.", True)], "en-IN")
+    assert facts.amounts == ["EMI of Rs 9,000"]
+
+
 def test_marathi_eighties_and_nineties() -> None:
     words = normalize("खात्यात ब्याण्णव हजार चारशे पंच्याऐंशी रुपये आहेत").split(" ")
     assert [n.value for n in parse_numbers(words, "mr")] == [92485]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from neuronlens.analysis.entities import Entities, _classify, format_amount
@@ -80,13 +81,28 @@ class CallFacts:
             items.append(phrase)
 
 
-def _near(hits: list[Hit], number: Number, reach: int = 4) -> Hit | None:
-    """The hit closest to the number within ``reach`` tokens on either side."""
+def _gap(hit: Hit, number: Number) -> int:
+    """Tokens between a hit and a number (negative when they overlap)."""
+    return number.start - hit.end if hit.end <= number.start else hit.start - number.end
+
+
+def _near(
+    hits: list[Hit], number: Number, reach: int = 4, others: Sequence[Number] = ()
+) -> Hit | None:
+    """The hit closest to the number within ``reach`` tokens on either side; a hit after the
+    number is skipped when one of ``others`` follows it more closely, since a label said just
+    before a figure names that one ("13.25 percent now, processing fee one percent": the fee
+    is the 1 %, not the 13.25 %)."""
     best: tuple[int, Hit] | None = None
     for hit in hits:
-        gap = number.start - hit.end if hit.end <= number.start else hit.start - number.end
-        if 0 <= gap <= reach and (best is None or gap < best[0]):
-            best = (gap, hit)
+        gap = _gap(hit, number)
+        if not 0 <= gap <= reach or (best is not None and gap >= best[0]):
+            continue
+        if hit.start >= number.end and any(
+            other.start >= hit.end and other.start - hit.end < gap for other in others
+        ):
+            continue
+        best = (gap, hit)
     return best[1] if best else None
 
 
@@ -188,7 +204,7 @@ def segment_facts(text: str, lang: str, facts: CallFacts, future: bool = False) 
         else:
             found = Entities()
             _classify(words, number, found)
-            term = _near(hits["terms"], number) or _near(
+            term = _near(hits["terms"], number, others=numbers) or _near(
                 [h for h in find(normalised, "products") if h.english in _MONEY_PRODUCTS], number, 2
             )
             name = term.english if term else ""
