@@ -20,12 +20,7 @@ def is_silent(audio: Audio, *, threshold_dbfs: float = SILENCE_DBFS) -> bool:
 
 def loudest_window_dbfs(audio: Audio) -> float:
     """RMS level in dBFS (DC removed) of the loudest 100 ms window of any channel."""
-    step = SAMPLE_RATE * 60  # a minute at a time keeps the float64 temporaries small
-    loudest = 0.0
-    for channel in audio.samples:
-        for start in range(0, channel.shape[0], step):
-            loudest = max(loudest, loudest_window_power(channel[start : start + step]))
-    return power_to_dbfs(loudest)
+    return power_to_dbfs(max(loudest_window_power(channel) for channel in audio.samples))
 
 
 def loudest_window_power(samples: np.ndarray) -> float:
@@ -54,10 +49,8 @@ def channels_identical(audio: Audio, *, min_correlation: float = 0.99) -> bool:
 
 
 def _moments(x: np.ndarray, y: np.ndarray) -> Moments:
-    """Sums for the correlation of ``x`` and ``y``, added a minute at a time in float64."""
     moments = Moments()
-    for i in range(0, x.shape[0], SAMPLE_RATE * 60):
-        moments.add(x[i : i + SAMPLE_RATE * 60], y[i : i + SAMPLE_RATE * 60])
+    moments.add(x, y)  # in small float64 pieces
     return moments
 
 

@@ -32,8 +32,8 @@ PREFIX = "neuronlens-audio-"
 """Spool folders are named ``neuronlens-audio-<pid of their process>-<random>``."""
 
 BLOCK = SAMPLE_RATE * 60
-"""Samples per channel measured at once: a minute, as the in-memory measures step (so they agree
-exactly), a whole number of 100 ms and 20 ms frames."""
+"""Samples per channel written and measured at once: a minute, a whole number of the in-memory
+measures' pieces (``audio_signal.PIECE``, so both agree exactly) and of 20 ms frames."""
 
 
 @dataclass(frozen=True)

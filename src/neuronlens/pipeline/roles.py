@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from neuronlens.analysis.phonetic import phonetic
+from neuronlens.analysis.phonetic import MIN_SOUND_KEY, phonetic
 from neuronlens.analysis.roles import AGENT, CUSTOMER
 from neuronlens.domain import Segment
 
@@ -28,9 +28,6 @@ MIN_CUE_LEAD = 0.5
 position and talk time plus one "sir" are no evidence (a read-speech call crossed
 MIN_MARGIN that way, bench/diarization.py)."""
 ADDRESS_CAP = 3
-MIN_SOUND_KEY = 6
-"""A cue also matches by its phonetic key (ASR spellings: मददद / मदद, हू / हूँ) when that key
-has at least two words and this many characters; shorter keys would match by chance."""
 
 
 @dataclass(frozen=True)
